@@ -1,0 +1,4 @@
+"""qualitygate: a code-quality gate for Python."""
+from __future__ import annotations
+
+__version__ = "0.1.0"

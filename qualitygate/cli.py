@@ -1,0 +1,120 @@
+"""click commands only: turn options into typed values, call the app, return an exit code."""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from qualitygate import __version__
+from qualitygate.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, QualityGateError
+
+CONFIG_HELP = "Read settings from this TOML file instead of the nearest pyproject.toml."
+
+
+def _start_dir(paths: Sequence[Path]) -> Path:
+    """Where to look for pyproject.toml: the deepest folder holding every given path."""
+    if not paths:
+        return Path.cwd()
+    absolute = [os.path.abspath(p) for p in paths]
+    common = Path(os.path.commonpath(absolute))
+    return common if common.is_dir() else common.parent
+
+
+def load(config: Path | None, paths: Sequence[Path], **overrides: object):
+    """Settings from the config file, with command-line overrides on top."""
+    from qualitygate.config import load_settings
+
+    return load_settings(config, _start_dir(paths)).with_overrides(**overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="qualitygate")
+def main() -> None:
+    """qualitygate: a code-quality gate for Python."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--threshold", type=float, help="Minimum file maintainability index (default 65).")
+@click.option("--complexity-threshold", type=click.IntRange(min=0), help="Maximum cyclomatic complexity per function (default 10).")
+@click.option("--cognitive-threshold", type=click.IntRange(min=0), help="Maximum cognitive complexity per function (default 15).")
+@click.option("--function-maintainability-threshold", type=float, help="Minimum maintainability index per function (off by default).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
+@click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:PATH]", help="Output format, repeatable; no PATH means stdout. Default: text.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
+@click.option("--diff", "diff_ref", metavar="REF", help="Gate only functions and files changed since the merge-base with REF.")
+@click.option("--no-baseline", is_flag=True, help="Ignore the baseline file even if it exists.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the metrics cache.")
+@click.option("--shard", metavar="K/N", help="Analyse only the K-th of N stable slices of the files (1-based).")
+@click.option("--suggest/--no-suggest", default=None, help="Add AI-written, verified improvement suggestions (needs [tool.qualitygate.ai]).")
+def check(
+    paths: tuple[Path, ...],
+    threshold: float | None,
+    complexity_threshold: int | None,
+    cognitive_threshold: int | None,
+    function_maintainability_threshold: float | None,
+    jobs: int | None,
+    formats: tuple[str, ...],
+    config: Path | None,
+    diff_ref: str | None,
+    no_baseline: bool,
+    no_cache: bool,
+    shard: str | None,
+    suggest: bool | None,
+) -> None:
+    """Measure PATHS (default: the current folder) and gate them on the thresholds."""
+    settings = load(
+        config,
+        paths,
+        maintainability_threshold=threshold,
+        complexity_threshold=complexity_threshold,
+        cognitive_complexity_threshold=cognitive_threshold,
+        function_maintainability_threshold=function_maintainability_threshold,
+        jobs=jobs,
+    )
+    from qualitygate.app import CheckOptions, OutputSpec, parse_shard, run_check
+
+    outputs = [OutputSpec.parse(text) for text in formats]
+    options = CheckOptions(
+        diff_ref=diff_ref,
+        use_baseline=not no_baseline,
+        use_cache=not no_cache,
+        shard=parse_shard(shard) if shard else None,
+        suggest=suggest,
+    )
+    raise SystemExit(run_check(settings, paths, outputs, options))
+
+
+def run(argv: Sequence[str]) -> int:
+    """The one error boundary: map every outcome to an exit code, never a traceback."""
+    try:
+        code = main.main(args=list(argv), prog_name="qualitygate", standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except QualityGateError as exc:
+        click.echo(f"qualitygate: error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: say what broke, ask for a report
+        click.echo(
+            f"qualitygate: internal error: {type(exc).__name__}: {exc}\n"
+            "Please report this at https://github.com/qualitygate/qualitygate/issues "
+            "with the command you ran.",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return code if isinstance(code, int) else 0

@@ -1,0 +1,1 @@
+"""Per-file measurement: parse once, then every metric reads the same tree."""

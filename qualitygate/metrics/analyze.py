@@ -1,0 +1,114 @@
+"""Measure one file: read once, parse once, hand the one tree to every metric."""
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from radon.metrics import mi_compute
+
+from qualitygate.metrics.cognitive import cognitive_complexities
+from qualitygate.metrics.cyclomatic import cyclomatic, function_complexity
+from qualitygate.metrics.dependencies import classify
+from qualitygate.metrics.halstead import halstead, to_model
+from qualitygate.metrics.raw import RawAnalysis, analyze_raw
+from qualitygate.metrics.source import SourceError, read_source
+from qualitygate.metrics.structure import FunctionInfo, walk_structure
+from qualitygate.models import AnalysisError, Dependencies, FileMetrics, FunctionMetrics, RawMetrics
+
+
+@dataclass(frozen=True)
+class MetricOptions:
+    """Everything that changes what is measured (and so keys the cache)."""
+
+    enable_dependency_analysis: bool = True
+    local_roots: tuple[str, ...] = ()
+    max_file_bytes: int = 10 * 1024 * 1024
+
+
+def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:
+    """radon's MI with multi-line strings counted as comments (``mi_visit(code, multi=True)``)."""
+    comment_lines = raw.comments + raw.multi
+    percent = comment_lines / float(raw.sloc) * 100 if raw.sloc else 0
+    return float(mi_compute(volume, complexity, raw.lloc, percent))
+
+
+def _function_metrics(
+    info: FunctionInfo,
+    complexity: int,
+    cognitive: int,
+    volume: float,
+    raw: RawAnalysis,
+) -> FunctionMetrics:
+    node = info.node
+    end = node.end_lineno or node.lineno
+    return FunctionMetrics(
+        name=node.name,
+        qualname=info.qualname,
+        lineno=node.lineno,
+        end_lineno=end,
+        cyclomatic_complexity=complexity,
+        cognitive_complexity=cognitive,
+        maintainability_index=maintainability(volume, complexity, raw.span(node.lineno, end)),
+        halstead_volume=volume,
+        length=end - node.lineno + 1,
+        parameters=info.parameters,
+        max_nesting=info.max_nesting,
+    )
+
+
+def measure_source(source: str, path: str, options: MetricOptions) -> FileMetrics:
+    """All metrics of one source text; raises SyntaxError (and friends) when it does not parse."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our verdict
+        tree = ast.parse(source, filename=path)
+    raw = analyze_raw(source)
+    total_cc, blocks = cyclomatic(tree)
+    h_total, volumes = halstead(tree)
+    cognitive = cognitive_complexities(tree)
+    structure = walk_structure(tree)
+    functions = []
+    for info in structure.functions:
+        node = info.node
+        complexity = blocks.get((node.lineno, node.col_offset))
+        if complexity is None:
+            complexity = function_complexity(node)
+        functions.append(
+            _function_metrics(info, complexity, cognitive[node], volumes.get(node, 0.0), raw)
+        )
+    deps = (
+        classify(structure.imports, options.local_roots)
+        if options.enable_dependency_analysis
+        else Dependencies()
+    )
+    return FileMetrics(
+        path=path,
+        raw=raw.totals,
+        cyclomatic_complexity=total_cc,
+        maintainability_index=maintainability(h_total.volume, total_cc, raw.totals),
+        halstead=to_model(h_total),
+        dependencies=deps,
+        functions=tuple(sorted(functions, key=lambda f: (f.lineno, f.qualname))),
+    )
+
+
+def _syntax_error(path: str, exc: SyntaxError) -> AnalysisError:
+    return AnalysisError(path, exc.lineno, f"syntax error: {exc.msg}")
+
+
+def measure_file(file: Path, path: str, options: MetricOptions) -> FileMetrics | AnalysisError:
+    """Measure one file; every expected problem becomes an AnalysisError naming the path."""
+    try:
+        source = read_source(file, options.max_file_bytes)
+        return measure_source(source, path, options)
+    except SourceError as exc:
+        return AnalysisError(path, exc.line, exc.message)
+    except SyntaxError as exc:
+        return _syntax_error(path, exc)
+    except (ValueError, TypeError) as exc:  # e.g. ast.parse's "source code string cannot contain null bytes"
+        return AnalysisError(path, None, f"cannot parse: {exc}")
+    except RecursionError:
+        return AnalysisError(path, None, "too deeply nested to analyse (recursion limit)")
+    except MemoryError:
+        return AnalysisError(path, None, "out of memory while analysing this file")

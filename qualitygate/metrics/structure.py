@@ -1,0 +1,110 @@
+"""One statement-level walk: every function with its qualname, nesting and parameters; imports."""
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+_BLOCKS: tuple[type[ast.stmt], ...] = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match)
+_TRY_STAR = getattr(ast, "TryStar", None)
+if _TRY_STAR is not None:
+    _BLOCKS = (*_BLOCKS, _TRY_STAR)
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """A function node with what the statement walk learns about it."""
+
+    node: FunctionNode
+    qualname: str
+    parameters: int
+    max_nesting: int
+
+
+@dataclass
+class Structure:
+    """What one walk over the statements of a module finds."""
+
+    functions: list[FunctionInfo] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+
+
+def _parameters(node: FunctionNode, is_method: bool) -> int:
+    args = node.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args)]
+    count = len(names) + len(args.kwonlyargs) + bool(args.vararg) + bool(args.kwarg)
+    # The receiver of a method is not a parameter a caller passes (as Sonar's S107 counts).
+    if is_method and names and names[0] in ("self", "cls"):
+        count -= 1
+    return count
+
+
+def _import_names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name.split(".")[0] for alias in node.names]
+    if node.level:
+        dots = "." * node.level
+        if node.module:
+            return [dots + node.module.split(".")[0]]
+        return [dots + alias.name for alias in node.names]
+    return [node.module.split(".")[0]] if node.module else []
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.result = Structure()
+
+    def body(self, stmts: Sequence[ast.stmt], scope: str, in_class: bool, depth: int) -> int:
+        """Walk statements; return the deepest block nesting reached below ``depth``."""
+        deepest = depth
+        for stmt in stmts:
+            deepest = max(deepest, self.stmt(stmt, scope, in_class, depth))
+        return deepest
+
+    def stmt(self, stmt: ast.stmt, scope: str, in_class: bool, depth: int) -> int:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.function(stmt, scope, in_class)
+            return depth
+        if isinstance(stmt, ast.ClassDef):
+            self.body(stmt.body, f"{scope}{stmt.name}.", True, 0)
+            return depth
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            self.result.imports.extend(_import_names(stmt))
+            return depth
+        if isinstance(stmt, _BLOCKS):
+            return self.block(stmt, scope, depth)
+        return depth
+
+    def block(self, stmt: ast.stmt, scope: str, depth: int) -> int:
+        inner = depth + 1
+        deepest = inner
+        for name in ("body", "handlers", "finalbody"):
+            deepest = max(deepest, self.body(getattr(stmt, name, ()), scope, False, inner))
+        for handler in getattr(stmt, "handlers", ()):
+            deepest = max(deepest, self.body(handler.body, scope, False, inner))
+        for case in getattr(stmt, "cases", ()):
+            deepest = max(deepest, self.body(case.body, scope, False, inner))
+        orelse = getattr(stmt, "orelse", [])
+        if isinstance(stmt, ast.If) and len(orelse) == 1 and isinstance(orelse[0], ast.If):
+            # An elif chain stays at the level of its first `if`.
+            deepest = max(deepest, self.block(orelse[0], scope, depth))
+        else:
+            deepest = max(deepest, self.body(orelse, scope, False, inner))
+        return deepest
+
+    def function(self, node: FunctionNode, scope: str, in_class: bool) -> None:
+        qualname = f"{scope}{node.name}"
+        index = len(self.result.functions)
+        self.result.functions.append(FunctionInfo(node, qualname, 0, 0))
+        nesting = self.body(node.body, f"{qualname}.<locals>.", False, 0)
+        params = _parameters(node, in_class)
+        self.result.functions[index] = FunctionInfo(node, qualname, params, nesting)
+
+
+def walk_structure(tree: ast.Module) -> Structure:
+    """Functions in source order (outer before inner) and the top-level names of all imports."""
+    walker = _Walker()
+    walker.body(tree.body, "", False, 0)
+    return walker.result

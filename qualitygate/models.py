@@ -1,0 +1,189 @@
+"""Frozen records shared by every stage; no logic beyond small properties."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Metric(str, enum.Enum):
+    """The metrics a rule can gate on (the JSON ``metric`` field)."""
+
+    CYCLOMATIC = "cyclomatic_complexity"
+    COGNITIVE = "cognitive_complexity"
+    MAINTAINABILITY = "maintainability_index"
+
+
+class Scope(str, enum.Enum):
+    """Whether a rule looks at functions or at whole files."""
+
+    FUNCTION = "function"
+    FILE = "file"
+
+
+class Severity(str, enum.Enum):
+    """How a violation is reported; only errors fail the gate."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class RawMetrics:
+    """Line counts, equal to ``radon.raw.analyze``."""
+
+    loc: int = 0
+    lloc: int = 0
+    sloc: int = 0
+    comments: int = 0
+    multi: int = 0
+    blank: int = 0
+    single_comments: int = 0
+
+
+@dataclass(frozen=True)
+class Halstead:
+    """Halstead totals, equal to radon's ``h_visit_ast(tree).total``."""
+
+    vocabulary: int = 0
+    length: int = 0
+    volume: float = 0.0
+    difficulty: float = 0.0
+    effort: float = 0.0
+    time: float = 0.0
+    bugs: float = 0.0
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """Imported top-level modules, sorted into three kinds."""
+
+    stdlib: tuple[str, ...] = ()
+    third_party: tuple[str, ...] = ()
+    local: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FunctionMetrics:
+    """Metrics of one function, method or nested function."""
+
+    name: str
+    qualname: str
+    lineno: int
+    end_lineno: int
+    cyclomatic_complexity: int
+    cognitive_complexity: int
+    maintainability_index: float
+    halstead_volume: float
+    length: int
+    parameters: int
+    max_nesting: int
+
+
+@dataclass(frozen=True)
+class FileMetrics:
+    """Metrics of one Python file and all of its functions."""
+
+    path: str
+    raw: RawMetrics
+    cyclomatic_complexity: int
+    maintainability_index: float
+    halstead: Halstead
+    dependencies: Dependencies
+    functions: tuple[FunctionMetrics, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnalysisError:
+    """A file that could not be measured, with the reason and the line if known."""
+
+    path: str
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One metric of one function or file over its threshold."""
+
+    rule: str
+    metric: Metric
+    path: str
+    line: int
+    end_line: int
+    symbol: str
+    value: float
+    threshold: float
+    message: str
+    severity: Severity = Severity.ERROR
+
+    @property
+    def comparison(self) -> str:
+        """``>`` when the value is above a ceiling, ``<`` when it is below a floor."""
+        return "<" if self.metric is Metric.MAINTAINABILITY else ">"
+
+    @property
+    def excess(self) -> float:
+        """How far past the threshold, relative to it (0.5 means 50% over)."""
+        if self.metric is Metric.MAINTAINABILITY:
+            return (self.threshold - self.value) / max(self.threshold, 1.0)
+        return (self.value - self.threshold) / max(self.threshold, 1.0)
+
+
+def format_number(value: float) -> str:
+    """Integers without a decimal point, other numbers with two decimals."""
+    if float(value).is_integer():
+        return f"{value:g}"
+    return f"{value:.2f}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts over one gate run."""
+
+    files: int
+    functions: int
+    violations: int
+    errors: int
+    warnings: int
+    by_metric: dict[str, int] = field(default_factory=dict)
+    average_maintainability_index: float = 100.0
+    average_cyclomatic_complexity: float = 0.0
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """The verdict: every file measured, every violation and every error, sorted."""
+
+    files: tuple[FileMetrics, ...]
+    violations: tuple[Violation, ...]
+    errors: tuple[AnalysisError, ...]
+
+    @property
+    def failing(self) -> tuple[Violation, ...]:
+        """Violations that fail the gate (warnings do not)."""
+        return tuple(v for v in self.violations if v.severity is Severity.ERROR)
+
+    @property
+    def passed(self) -> bool:
+        """True when no violation fails and every file was analysed."""
+        return not self.failing and not self.errors
+
+    @property
+    def summary(self) -> Summary:
+        """Counts and averages for reporters."""
+        functions = [f for fm in self.files for f in fm.functions]
+        by_metric: dict[str, int] = {m.value: 0 for m in Metric}
+        for v in self.failing:
+            by_metric[v.metric.value] += 1
+        mis = [fm.maintainability_index for fm in self.files]
+        ccs = [f.cyclomatic_complexity for f in functions]
+        return Summary(
+            files=len(self.files),
+            functions=len(functions),
+            violations=len(self.failing),
+            errors=len(self.errors),
+            warnings=len(self.violations) - len(self.failing),
+            by_metric=by_metric,
+            average_maintainability_index=round(sum(mis) / len(mis), 2) if mis else 100.0,
+            average_cyclomatic_complexity=round(sum(ccs) / len(ccs), 2) if ccs else 0.0,
+        )

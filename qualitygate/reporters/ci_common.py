@@ -1,0 +1,67 @@
+"""Helpers the CI formats share: rule lookup, worst-first order, stable fingerprints, links."""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from qualitygate.models import Scope, Severity, Violation
+from qualitygate.reporters import ReportContext
+from qualitygate.rules import RULES, RULES_BY_CODE, Rule
+
+FINGERPRINT_KEY = "qualitygate/v1"
+
+
+def rule_for(code: str) -> Rule | None:
+    """The registered rule behind a violation code, or None for a code we do not know."""
+    return RULES_BY_CODE.get(code)
+
+
+def rules_in_force(context: ReportContext, scope: Scope) -> tuple[Rule, ...]:
+    """The rules of one scope that ran (every registered rule when the context does not say)."""
+    codes = context.rules if context.rules is not None else tuple(r.code for r in RULES)
+    return tuple(r for r in RULES if r.code in codes and r.scope is scope)
+
+
+def worst_first(violations: Iterable[Violation]) -> list[Violation]:
+    """Errors before warnings, then the furthest past the threshold; ties in report order."""
+    return sorted(
+        violations,
+        key=lambda v: (v.severity is not Severity.ERROR, -v.excess, v.path, v.line, v.rule),
+    )
+
+
+def fingerprints(violations: Sequence[Violation]) -> list[str]:
+    """One stable id per violation, from path, symbol (qualname) and rule, never the line.
+
+    Two definitions can share a qualname (a property's getter and setter), so the n-th
+    repeat of the same (path, symbol, rule) adds n to keep every id unique.
+    """
+    seen: dict[tuple[str, str, str], int] = {}
+    found = []
+    for v in violations:
+        key = (v.path, v.symbol, v.rule)
+        repeat = seen.get(key, 0)
+        seen[key] = repeat + 1
+        text = "\0".join((*key, str(repeat))) if repeat else "\0".join(key)
+        found.append(hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return found
+
+
+def github_blob_url(env: Mapping[str, str], cwd: Path | None = None) -> str:
+    """``https://github.com/OWNER/REPO/blob/SHA/DIR/`` inside GitHub Actions, else ""."""
+    keys = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")
+    server, repo, sha = (env.get(k, "") for k in keys)
+    if not (server and repo and sha):
+        return ""
+    base = f"{server.rstrip('/')}/{repo}/blob/{sha}/"
+    workspace = env.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return base
+    # Report paths are relative to the working directory; links are relative to the repo root.
+    try:
+        below = Path(os.path.realpath(cwd or Path.cwd())).relative_to(os.path.realpath(workspace))
+    except ValueError:
+        return base
+    return base if str(below) == "." else f"{base}{below.as_posix()}/"

@@ -1,0 +1,137 @@
+"""A Markdown job summary: the verdict, counts per metric and the worst offenders, under 1 MiB."""
+from __future__ import annotations
+
+from typing import TextIO
+from urllib.parse import quote
+
+from qualitygate.models import GateResult, Metric, Severity, Violation, format_number
+from qualitygate.reporters import ReportContext
+from qualitygate.reporters.ci_common import rule_for, worst_first
+
+# GitHub refuses a step summary over 1 MiB ("Adding a job summary"); stay under it with room.
+MAX_BYTES = 1024 * 1024 - 4096
+MAX_ROWS = 100
+_MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️"}
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a table cell: a pipe would start a new cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return _cell(f"{fence}{pad}{text}{pad}{fence}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _link(path: str, line: int, context: ReportContext) -> str:
+    text = _code(f"{path}:{line}")
+    if path.startswith("/"):  # outside the working directory: no stable link
+        return text
+    return f"[{text}]({context.source_url}{quote(path, safe='/')}#L{line})"
+
+
+def _head(result: GateResult) -> list[str]:
+    s = result.summary
+    verdict = "✅ qualitygate PASSED" if result.passed else "❌ qualitygate FAILED"
+    counts = (
+        f"{_plural(s.files, 'file')}, {_plural(s.functions, 'function')}: "
+        f"**{_plural(s.violations, 'violation')}**, {_plural(s.warnings, 'warning')}, "
+        f"{_plural(s.errors, 'file')} not analysed."
+    )
+    # Averages depend on which files were passed, so they are never gated (issue 3, pre-commit).
+    averages = (
+        "Averages (informational, not gated): maintainability index "
+        f"{format_number(s.average_maintainability_index)} per file, cyclomatic complexity "
+        f"{format_number(s.average_cyclomatic_complexity)} per function."
+    )
+    return [f"## {verdict}", "", counts, "", *_metric_table(result.violations), "", averages, ""]
+
+
+def _metric_table(violations: tuple[Violation, ...]) -> list[str]:
+    rows = ["| metric | violations | warnings |", "|---|--:|--:|"]
+    for metric in Metric:
+        errors = sum(v.metric is metric and v.severity is Severity.ERROR for v in violations)
+        warnings = sum(v.metric is metric and v.severity is Severity.WARNING for v in violations)
+        rows.append(f"| {metric.value} | {errors} | {warnings} |")
+    return rows
+
+
+def _offender_row(v: Violation, context: ReportContext) -> str:
+    rule = rule_for(v.rule)
+    name = f"{v.rule} {rule.name}" if rule else v.rule
+    symbol = "(file)" if v.symbol == v.path else _code(v.symbol)
+    return (
+        f"| {_MARK[v.severity]} | {name} | {_link(v.path, v.line, context)} | {symbol} | "
+        f"{format_number(v.value)} | {v.comparison} {format_number(v.threshold)} | "
+        f"{v.excess:.0%} |"
+    )
+
+
+Section = tuple[list[str], list[str]]  # (heading and table header, table rows)
+
+
+def _offenders(result: GateResult, context: ReportContext) -> Section:
+    if not result.violations:
+        return ["No violations."], []
+    header = ["### Worst offenders", "",
+              "| | rule | location | symbol | value | threshold | past it |",
+              "|---|---|---|---|--:|--:|--:|"]  # fmt: skip
+    return header, [_offender_row(v, context) for v in worst_first(result.violations)]
+
+
+def _errors(result: GateResult) -> Section:
+    if not result.errors:
+        return [], []
+    rows = []
+    for e in result.errors:
+        where = f"{e.path}:{e.line}" if e.line else e.path
+        rows.append(f"| {_code(where)} | {_cell(e.message)} |")
+    return ["", "### Files not analysed", "", "| location | reason |", "|---|---|"], rows
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line.encode("utf-8")) + 1 for line in lines)
+
+
+def _fit(rows: list[str], budget: int, max_rows: int) -> list[str]:
+    """The leading rows that fit in ``budget`` bytes, at most ``max_rows`` of them."""
+    kept: list[str] = []
+    for row in rows[:max_rows]:
+        budget -= _size([row])
+        if budget < 0:
+            break
+        kept.append(row)
+    return kept
+
+
+def _truncation_note(left_out: int, max_rows: int) -> str:
+    return (
+        f"_{left_out} more not shown: a job summary stays under 1 MiB and {max_rows} rows per "
+        "table. The `json`, `sarif` and `junit` formats list every one._"
+    )
+
+
+def summary(
+    result: GateResult, context: ReportContext, limit: int = MAX_BYTES, max_rows: int = MAX_ROWS
+) -> str:
+    """The whole summary; table rows past ``max_rows`` or ``limit`` bytes become a note."""
+    lines = _head(result)
+    budget = limit - _size(lines) - 1024  # room for the notes
+    for header, rows in (_offenders(result, context), _errors(result)):
+        kept = _fit(rows, budget - _size(header), max_rows)
+        lines += header + kept
+        budget -= _size(header + kept)
+        if len(kept) < len(rows):
+            lines += ["", _truncation_note(len(rows) - len(kept), max_rows)]
+    return "\n".join(lines) + "\n"
+
+
+def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
+    """Write the job summary."""
+    stream.write(summary(result, context))

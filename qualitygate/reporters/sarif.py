@@ -1,0 +1,126 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers."""
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from qualitygate.models import AnalysisError, GateResult, Severity, Violation
+from qualitygate.reporters import ReportContext
+from qualitygate.reporters.ci_common import FINGERPRINT_KEY, fingerprints
+from qualitygate.rules import RULES, Rule
+
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+INFORMATION_URI = "https://github.com/qualitygate/qualitygate"
+
+
+def artifact_uri(path: str) -> str:
+    """A URI reference for a report path: relative stays relative; ``%``, ``,``, ``:`` escaped."""
+    if path.startswith("/"):
+        return "file://" + quote(path, safe="/")
+    return quote(path, safe="/")
+
+
+def _artifact(path: str) -> dict[str, str]:
+    # %SRCROOT% is the checkout root; GitHub resolves relative URIs against it.
+    return {"uri": artifact_uri(path), "uriBaseId": "%SRCROOT%"}
+
+
+def _rule_descriptor(rule: Rule, context: ReportContext) -> dict[str, Any]:
+    # GitHub code scanning shows shortDescription in lists and help on the alert page.
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.short},
+        "fullDescription": {"text": rule.help},
+        "help": {
+            "text": f"{rule.help}\n\nDocumentation: {context.docs_url}",
+            "markdown": f"{rule.help}\n\n[Documentation]({context.docs_url})",
+        },
+        "helpUri": context.docs_url,
+        "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "tags": ["maintainability", rule.metric.value],
+            "precision": "very-high",
+        },
+    }
+
+
+def _unknown_rule(code: str) -> dict[str, Any]:
+    text = f"qualitygate rule {code}"
+    return {"id": code, "shortDescription": {"text": text}, "fullDescription": {"text": text},
+            "help": {"text": text}}  # fmt: skip
+
+
+def _rules(result: GateResult, context: ReportContext) -> list[dict[str, Any]]:
+    """Every registered rule, then any code a violation uses that the registry lacks."""
+    known = {r.code for r in RULES}
+    extra = sorted({v.rule for v in result.violations} - known)
+    return [_rule_descriptor(r, context) for r in RULES] + [_unknown_rule(c) for c in extra]
+
+
+def _location(v: Violation) -> dict[str, Any]:
+    function = v.symbol != v.path
+    return {
+        "physicalLocation": {
+            "artifactLocation": _artifact(v.path),
+            "region": {"startLine": v.line, "endLine": max(v.end_line, v.line)},
+        },
+        "logicalLocations": [
+            {"fullyQualifiedName": v.symbol, "kind": "function" if function else "module"}
+        ],
+    }
+
+
+def _result(v: Violation, rule_index: int, fingerprint: str) -> dict[str, Any]:
+    message = v.message if v.symbol == v.path else f"{v.symbol}: {v.message}"
+    return {
+        "ruleId": v.rule,
+        "ruleIndex": rule_index,
+        "level": "warning" if v.severity is Severity.WARNING else "error",
+        "message": {"text": message},
+        "locations": [_location(v)],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+        "properties": {"metric": v.metric.value, "value": v.value, "threshold": v.threshold},
+    }
+
+
+def _notification(e: AnalysisError) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": _artifact(e.path)}
+    if e.line:
+        location["region"] = {"startLine": e.line}
+    return {
+        "level": "error",
+        "message": {"text": f"{e.path}: file not analysed: {e.message}"},
+        "locations": [{"physicalLocation": location}],
+    }
+
+
+def to_sarif(result: GateResult, context: ReportContext) -> dict[str, Any]:
+    """The SARIF log: one run, rules in registry order, results in report order."""
+    rules = _rules(result, context)
+    index = {r["id"]: i for i, r in enumerate(rules)}
+    driver: dict[str, Any] = {"name": "qualitygate", "informationUri": INFORMATION_URI}
+    driver["rules"] = rules
+    if context.version:
+        driver["version"] = context.version
+    results = [
+        _result(v, index[v.rule], fp)
+        for v, fp in zip(result.violations, fingerprints(result.violations), strict=True)
+    ]
+    # Files that could not be analysed are tool notifications, not findings.
+    invocation = {
+        "executionSuccessful": True,
+        "toolExecutionNotifications": [_notification(e) for e in result.errors],
+    }
+    run = {"tool": {"driver": driver}, "invocations": [invocation], "results": results}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
+    """Write the SARIF log as indented JSON."""
+    json.dump(to_sarif(result, context), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+

@@ -1,0 +1,144 @@
+"""The rule registry (code, metric, threshold key, help) and evaluate(): metrics -> violations."""
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from qualitygate.config import Settings
+from qualitygate.models import FileMetrics, Metric, Scope, Severity, Violation, format_number
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One gate check: a metric of a function or a file compared with a threshold."""
+
+    code: str
+    name: str
+    metric: Metric
+    scope: Scope
+    setting: str
+    higher_is_worse: bool
+    short: str
+    help: str
+
+    @property
+    def symbol(self) -> str:
+        """The comparison shown in messages: the value is over (>) or under (<) the threshold."""
+        return ">" if self.higher_is_worse else "<"
+
+    def fails(self, value: float, threshold: float) -> bool:
+        """Above the threshold fails for complexity; below it fails for maintainability."""
+        compare: Callable[[float, float], bool] = (
+            operator.gt if self.higher_is_worse else operator.lt
+        )
+        return compare(value, threshold)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "QG001", "cyclomatic-complexity", Metric.CYCLOMATIC, Scope.FUNCTION,
+        "complexity_threshold", True,
+        "Function cyclomatic complexity is above the threshold",
+        "Cyclomatic complexity (McCabe, as radon counts it) is the number of independent paths "
+        "through a function. Split the function, or replace branches with lookups or early returns.",
+    ),
+    Rule(
+        "QG002", "cognitive-complexity", Metric.COGNITIVE, Scope.FUNCTION,
+        "cognitive_complexity_threshold", True,
+        "Function cognitive complexity is above the threshold",
+        "Cognitive complexity (SonarSource) measures how hard a function is to read: every break "
+        "in linear flow costs 1, plus 1 per level of nesting. Flatten nesting with guard clauses "
+        "and extract nested blocks into functions.",
+    ),
+    Rule(
+        "QG003", "maintainability-index", Metric.MAINTAINABILITY, Scope.FILE,
+        "maintainability_threshold", False,
+        "File maintainability index is below the threshold",
+        "The maintainability index (radon's formula: Halstead volume, cyclomatic complexity, "
+        "logical lines and comments, scaled 0-100) is low. Split the module and simplify its "
+        "most complex functions.",
+    ),
+    Rule(
+        "QG004", "function-maintainability-index", Metric.MAINTAINABILITY, Scope.FUNCTION,
+        "function_maintainability_threshold", False,
+        "Function maintainability index is below the threshold",
+        "The function's own maintainability index (radon's formula over the function's lines) is "
+        "low. Shorten the function and reduce its complexity.",
+    ),
+)  # fmt: skip
+
+RULES_BY_CODE = {rule.code: rule for rule in RULES}
+METRIC_NAMES = frozenset(m.value for m in Metric)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The thresholds in force for one file (after per-path overrides)."""
+
+    complexity_threshold: float | None = 10
+    cognitive_complexity_threshold: float | None = 15
+    maintainability_threshold: float | None = 65.0
+    function_maintainability_threshold: float | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        """Copy the four threshold keys from validated settings."""
+        return cls(
+            settings.complexity_threshold,
+            settings.cognitive_complexity_threshold,
+            settings.maintainability_threshold,
+            settings.function_maintainability_threshold,
+        )
+
+
+def _severity(rule: Rule, warning_rules: frozenset[str]) -> Severity:
+    if rule.code in warning_rules or rule.name in warning_rules:
+        return Severity.WARNING
+    if rule.scope is Scope.FUNCTION and rule.metric.value in warning_rules:
+        return Severity.WARNING
+    if rule.scope is Scope.FILE and f"file_{rule.metric.value}" in warning_rules:
+        return Severity.WARNING
+    return Severity.WARNING if rule.metric.value in warning_rules else Severity.ERROR
+
+
+def _violation(rule: Rule, file: FileMetrics, symbol: str, lines: tuple[int, int],
+               value: float, threshold: float, severity: Severity) -> Violation:  # fmt: skip
+    label = rule.metric.value.replace("_", " ")
+    return Violation(
+        rule=rule.code,
+        metric=rule.metric,
+        path=file.path,
+        line=lines[0],
+        end_line=lines[1],
+        symbol=symbol,
+        value=value,
+        threshold=threshold,
+        message=f"{label} {format_number(value)} {rule.symbol} {format_number(threshold)}",
+        severity=severity,
+    )
+
+
+def evaluate(
+    file: FileMetrics, thresholds: Thresholds, warning_rules: Iterable[str] = ()
+) -> list[Violation]:
+    """Every rule over one file's metrics; unset thresholds (None) disable their rule."""
+    warn = frozenset(warning_rules)
+    found: list[Violation] = []
+    for rule in RULES:
+        threshold = getattr(thresholds, rule.setting)
+        if threshold is None:
+            continue
+        severity = _severity(rule, warn)
+        if rule.scope is Scope.FILE:
+            value = file.maintainability_index
+            if rule.fails(value, threshold):
+                end = max(file.raw.loc, 1)
+                found.append(_violation(rule, file, file.path, (1, end), value, threshold, severity))
+            continue
+        for func in file.functions:
+            value = getattr(func, rule.metric.value)
+            if rule.fails(value, threshold):
+                lines = (func.lineno, func.end_lineno)
+                found.append(_violation(rule, file, func.qualname, lines, value, threshold, severity))
+    return found

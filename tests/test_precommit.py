@@ -1,0 +1,161 @@
+"""The pre-commit hook, run for real with ``pre-commit try-repo``, and verdicts that never flap."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qualitygate.models import Scope
+from qualitygate.rules import RULES
+
+from .conftest import CliResult
+
+REPO = Path(__file__).resolve().parents[1]
+NEEDS_GIT = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+GIT = ("git", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main")
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "qualitygate tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "qualitygate tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+}
+OFFLINE = ("NewConnectionError", "Temporary failure in name resolution", "Network is unreachable")
+
+# Cyclomatic complexity 12 (radon: 1 + eleven `if`s): over the default threshold of 10.
+TANGLED = "def tangled(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(11)) + "    return -1\n"
+CLEAN = "def add(a, b):\n    return a + b\n"
+
+
+def git(*args: str, cwd: Path) -> str:
+    done = subprocess.run(
+        [*GIT, *args], cwd=cwd, env={**os.environ, **GIT_ENV}, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def _is_clean_checkout(repo: Path) -> bool:
+    """A clone with a HEAD and nothing uncommitted, as in CI: try-repo can use it as it is."""
+    try:
+        git("rev-parse", "--verify", "HEAD", cwd=repo)
+        return git("status", "--porcelain", cwd=repo) == ""
+    except subprocess.CalledProcessError:
+        return False
+
+
+def _snapshot(repo: Path, target: Path) -> Path:
+    """Commit the working tree (tracked and untracked, minus ignored files) into a new repo.
+
+    ``try-repo`` on a checkout with local changes copies only tracked files (``git add -u``),
+    and needs a HEAD; a developer's checkout may have neither for files just written.
+    """
+    listing = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=repo)
+    for name in filter(None, listing.split("\0")):
+        source = repo / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    git("init", "-q", cwd=target)
+    git("add", "-A", cwd=target)
+    git("commit", "-q", "-m", "snapshot of the working tree", cwd=target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository as pre-commit will clone it."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout: pre-commit try-repo needs one")
+    if _is_clean_checkout(REPO):
+        return REPO
+    return _snapshot(REPO, tmp_path_factory.mktemp("hook-repo"))
+
+
+@pytest.fixture
+def user_repo(tmp_path: Path) -> Path:
+    """A fresh git repository with one tangled and two clean files, all staged."""
+    repo = tmp_path / "user"
+    repo.mkdir()
+    git("init", "-q", cwd=repo)
+    (repo / "tangled.py").write_text(TANGLED, encoding="utf-8")
+    (repo / "clean.py").write_text(CLEAN, encoding="utf-8")
+    (repo / "also_clean.py").write_text(CLEAN.replace("add", "sub").replace("+", "-"), encoding="utf-8")
+    git("add", "-A", cwd=repo)
+    return repo
+
+
+def try_repo(hook_repo: Path, user_repo: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    """``pre-commit try-repo HOOK_REPO qualitygate --files ...``, hermetic, timed."""
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(user_repo.parent / "pre-commit-home")}
+    env.pop("PRE_COMMIT", None)
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "qualitygate",
+         "--verbose", "--color", "never", "--files", *files],
+        cwd=user_repo, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    print(f"pre-commit try-repo took {time.monotonic() - started:.1f}s")
+    if done.returncode != 0 and any(mark in done.stdout + done.stderr for mark in OFFLINE):
+        pytest.skip("PyPI unreachable: pre-commit cannot install the hook's dependencies")
+    return done
+
+
+@NEEDS_GIT
+def test_hook_fails_on_a_tangled_file(hook_repo: Path, user_repo: Path) -> None:
+    done = try_repo(hook_repo, user_repo, "tangled.py", "clean.py")
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "qualitygate" in out and "Failed" in out
+    assert "tangled.py:1: QG001" in out
+    assert "clean.py:" not in out.replace("tangled.py", "")
+
+
+@NEEDS_GIT
+def test_hook_passes_on_clean_files(hook_repo: Path, user_repo: Path) -> None:
+    done = try_repo(hook_repo, user_repo, "clean.py", "also_clean.py")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Passed" in done.stdout
+
+
+def test_manifest_declares_the_hook_pre_commit_expects() -> None:
+    from pre_commit.clientlib import load_manifest
+
+    (hook, *_) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
+    assert hook["id"] == "qualitygate" and hook["entry"] == "qualitygate check"
+    assert hook["require_serial"] is True and hook["types"] == ["python"]
+    assert hook["pass_filenames"] is True
+    text = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert 'minimum_pre_commit_version: "' in text  # quoted: YAML would read 3.0 as a float
+
+
+# --- verdicts that do not depend on which files are staged -------------------------------------
+
+
+def test_no_rule_aggregates_over_files() -> None:
+    """A gate on an average over all files would flap with pre-commit's partial file lists."""
+    assert {rule.scope for rule in RULES} <= {Scope.FUNCTION, Scope.FILE}, (
+        "an aggregate rule must be informational when run on a partial file list (PRE_COMMIT=1)"
+    )
+
+
+def test_verdict_per_file_is_the_same_for_any_file_list(
+    cli: Callable[..., CliResult], project: Callable[..., Path]
+) -> None:
+    root = project({"pyproject.toml": "", "tangled.py": TANGLED, "clean.py": CLEAN, "also_clean.py": CLEAN})
+
+    def violations(*files: str) -> tuple[int, list[tuple[str, str, str]]]:
+        result = cli("check", *files, "--format", "json", cwd=root)
+        found = json.loads(result.out)["violations"]
+        return result.code, sorted((v["path"], v["symbol"], v["rule"]) for v in found)
+
+    code_all, everything = violations("tangled.py", "clean.py", "also_clean.py")
+    assert code_all == 1 and everything == [("tangled.py", "tangled", "QG001")]
+    assert violations("tangled.py") == (1, everything)
+    assert violations("clean.py") == (0, [])
+    assert violations("also_clean.py", "clean.py") == (0, [])
