@@ -21,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
+
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 SKIP_DIRS = ("test", "tests", "idle_test", "site-packages", "__pycache__")
 PEER_EXCLUDE = ",".join(f"*/{d}/*" for d in SKIP_DIRS)

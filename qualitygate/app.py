@@ -67,6 +67,9 @@ def measure(
         settings.respect_gitignore,
     )
     jobs = [(file, display_path(file)) for file in found.files]
+    if not jobs and not found.errors:
+        shown = " ".join(str(p) for p in paths) or "."
+        print(f"qualitygate: warning: no Python files found in {shown}", file=stderr)
     workers = settings.jobs or default_workers()
     bar = ProgressBar(stderr, len(jobs))
     outcomes = measure_all(jobs, metric_options(settings), workers, bar.update if bar.enabled else None)
@@ -158,10 +161,12 @@ def run_check(
     paths: Sequence[Path],
     outputs: Sequence[OutputSpec],
     options: CheckOptions = CheckOptions(),
-    stdout: TextIO = sys.stdout,
-    stderr: TextIO = sys.stderr,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
     """The ``check`` command: measure, gate, report; returns the exit code."""
+    # Looked up per call, not bound at import: tests and embedders swap sys.stdout.
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     files, errors = measure(settings, paths, stderr)
     result = gate(settings, files, errors)
     write_outputs(result, outputs, stdout, report_context(settings))

@@ -68,25 +68,33 @@ class _Filter:
             self._ignores[directory] = spec
         return self._ignores[directory]
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
-        """True when exclude globs or a .gitignore between the root and ``path`` match it."""
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        """True when an ``exclude`` glob matches ``path``."""
         relative = self._relative(path)
-        if relative is None:
+        return relative is not None and self.exclude.match_file(relative + ("/" if is_dir else ""))
+
+    def git_ignored(self, path: Path, is_dir: bool) -> bool:
+        """True when a .gitignore between the root and ``path`` matches it."""
+        if not self.gitignore or self._relative(path) is None:
             return False
         suffix = "/" if is_dir else ""
-        if self.exclude.match_file(relative + suffix):
-            return True
-        if not self.gitignore:
-            return False
         for directory in (path.parent, *path.parent.parents):
             spec = self._gitignore_for(directory)
-            if spec is not None:
-                inner = path.relative_to(directory).as_posix() + suffix
-                if spec.match_file(inner):
-                    return True
+            if spec is not None and spec.match_file(path.relative_to(directory).as_posix() + suffix):
+                return True
             if directory == self.root:
                 break
         return False
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        """Excluded by a glob or by a .gitignore."""
+        return self.excluded(path, is_dir) or self.git_ignored(path, is_dir)
+
+    def without_gitignore(self) -> _Filter:
+        """The same filter for a folder the user named although .gitignore ignores it."""
+        clone = _Filter.__new__(_Filter)
+        clone.__dict__.update(self.__dict__, gitignore=False)
+        return clone
 
     def included(self, path: Path) -> bool:
         """True when no include globs are set, or one matches."""
@@ -145,14 +153,14 @@ def _expand(given: Path, keep: _Filter) -> Iterator[tuple[Path, str | None]]:
             return
     if not os.path.lexists(given):
         raise UsageError(f"{given}: no such file or directory")
+    absolute = _absolute(given)
     if given.is_dir():
-        if keep.ignored(_absolute(given), is_dir=True) and _absolute(given) != keep.root:
+        if absolute != keep.root and keep.excluded(absolute, is_dir=True):
             return
-        yield from _walk(given, keep)
-    elif keep.ignored(_absolute(given), is_dir=False):
-        return
-    else:
-        yield given, None
+        # Naming a folder that .gitignore ignores means "measure it anyway", as git add -f does.
+        yield from _walk(given, keep.without_gitignore() if keep.git_ignored(absolute, True) else keep)
+    elif not keep.excluded(absolute, is_dir=False):
+        yield given, None  # a file named explicitly (pre-commit passes tracked files) is kept
 
 
 def _loop_or(exc: OSError, fallback: str) -> str:

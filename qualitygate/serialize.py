@@ -20,19 +20,24 @@ from qualitygate.models import (
 SCHEMA_VERSION = 1
 
 
+def _flat(record: object) -> dict[str, Any]:
+    """A flat dataclass as a dict in field order (``asdict`` deep-copies, 10x slower here)."""
+    return dict(vars(record))
+
+
 def _file_to_dict(file: FileMetrics) -> dict[str, Any]:
     return {
         "path": file.path,
-        "raw": dataclasses.asdict(file.raw),
+        "raw": _flat(file.raw),
         "cyclomatic_complexity": file.cyclomatic_complexity,
         "maintainability_index": file.maintainability_index,
-        "halstead": dataclasses.asdict(file.halstead),
+        "halstead": _flat(file.halstead),
         "dependencies": {
             "stdlib": list(file.dependencies.stdlib),
             "third_party": list(file.dependencies.third_party),
             "local": list(file.dependencies.local),
         },
-        "functions": [dataclasses.asdict(f) for f in file.functions],
+        "functions": [_flat(f) for f in file.functions],
     }
 
 

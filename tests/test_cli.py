@@ -69,7 +69,7 @@ def test_format_to_file_and_stdout(project, cli, tmp_path: Path) -> None:
     result = cli("check", "-f", "text", "-f", f"json:{tmp_path / 'out' / 'r.json'}", cwd=root)
     assert result.code == 0
     assert "PASSED" in result.out
-    assert '"version": 1' in (tmp_path / "out" / "r.json").read_text()
+    assert '"version":1' in (tmp_path / "out" / "r.json").read_text()
 
 
 def test_unknown_format_and_missing_path_exit_2(project, cli) -> None:

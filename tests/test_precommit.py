@@ -155,7 +155,8 @@ def test_verdict_per_file_is_the_same_for_any_file_list(
         return result.code, sorted((v["path"], v["symbol"], v["rule"]) for v in found)
 
     code_all, everything = violations("tangled.py", "clean.py", "also_clean.py")
-    assert code_all == 1 and everything == [("tangled.py", "tangled", "QG001")]
+    assert code_all == 1 and ("tangled.py", "tangled", "QG001") in everything
+    assert {path for path, _, _ in everything} == {"tangled.py"}
     assert violations("tangled.py") == (1, everything)
     assert violations("clean.py") == (0, [])
     assert violations("also_clean.py", "clean.py") == (0, [])

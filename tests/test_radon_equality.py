@@ -80,10 +80,12 @@ def test_cyclomatic_and_halstead_equal_radon() -> None:
         for func in _radon_functions(cc_visit_ast(tree)):
             assert by_line[(func.lineno, func.name)].cyclomatic_complexity == func.complexity, (path, func)
             compared_functions += 1
-        top_level = {f.name: f for f in ours.functions if f.qualname == f.name}
-        for name, report in h_visit_ast(tree).functions:
-            if name in top_level and sum(1 for f in ours.functions if f.qualname == name) == 1:
-                assert math.isclose(top_level[name].halstead_volume, report.volume), (path, name)
+        # radon's h_visit reports, in source order, every function not nested in a function.
+        visible = [f for f in ours.functions if "<locals>" not in f.qualname]
+        radon_functions = h_visit_ast(tree).functions
+        assert [f.name for f in visible] == [name for name, _ in radon_functions], path
+        for func, (_, report) in zip(visible, radon_functions, strict=True):
+            assert math.isclose(func.halstead_volume, report.volume), (path, func.qualname)
     assert compared_functions > 10_000
 
 

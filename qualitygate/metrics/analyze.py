@@ -9,13 +9,19 @@ from pathlib import Path
 from radon.metrics import mi_compute
 
 from qualitygate.metrics.cognitive import cognitive_complexities
-from qualitygate.metrics.cyclomatic import cyclomatic, function_complexity
 from qualitygate.metrics.dependencies import classify
-from qualitygate.metrics.halstead import halstead, to_model
+from qualitygate.metrics.radon_walk import radon_metrics
 from qualitygate.metrics.raw import RawAnalysis, analyze_raw
 from qualitygate.metrics.source import SourceError, read_source
 from qualitygate.metrics.structure import FunctionInfo, walk_structure
-from qualitygate.models import AnalysisError, Dependencies, FileMetrics, FunctionMetrics, RawMetrics
+from qualitygate.models import (
+    AnalysisError,
+    Dependencies,
+    FileMetrics,
+    FunctionMetrics,
+    Halstead,
+    RawMetrics,
+)
 
 
 @dataclass(frozen=True)
@@ -64,19 +70,19 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
         warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our verdict
         tree = ast.parse(source, filename=path)
     raw = analyze_raw(source)
-    total_cc, blocks = cyclomatic(tree)
-    h_total, volumes = halstead(tree)
+    radon = radon_metrics(tree)
     cognitive = cognitive_complexities(tree)
     structure = walk_structure(tree)
-    functions = []
-    for info in structure.functions:
-        node = info.node
-        complexity = blocks.get((node.lineno, node.col_offset))
-        if complexity is None:
-            complexity = function_complexity(node)
-        functions.append(
-            _function_metrics(info, complexity, cognitive[node], volumes.get(node, 0.0), raw)
+    functions = [
+        _function_metrics(
+            info,
+            radon.complexity[info.node],
+            cognitive[info.node],
+            radon.volume[info.node],
+            raw,
         )
+        for info in structure.functions
+    ]
     deps = (
         classify(structure.imports, options.local_roots)
         if options.enable_dependency_analysis
@@ -85,9 +91,19 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
     return FileMetrics(
         path=path,
         raw=raw.totals,
-        cyclomatic_complexity=total_cc,
-        maintainability_index=maintainability(h_total.volume, total_cc, raw.totals),
-        halstead=to_model(h_total),
+        cyclomatic_complexity=radon.total_complexity,
+        maintainability_index=maintainability(
+            radon.halstead.volume, radon.total_complexity, raw.totals
+        ),
+        halstead=Halstead(
+            vocabulary=int(radon.halstead.vocabulary),
+            length=int(radon.halstead.length),
+            volume=float(radon.halstead.volume),
+            difficulty=float(radon.halstead.difficulty),
+            effort=float(radon.halstead.effort),
+            time=float(radon.halstead.time),
+            bugs=float(radon.halstead.bugs),
+        ),
         dependencies=deps,
         functions=tuple(sorted(functions, key=lambda f: (f.lineno, f.qualname))),
     )

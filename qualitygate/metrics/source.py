@@ -19,6 +19,14 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+def _cookie_line(data: bytes) -> int | None:
+    """PEP 263 allows the cookie on line 1 or 2 only."""
+    for number, line in enumerate(data.splitlines()[:2], 1):
+        if b"coding" in line:
+            return number
+    return None
+
+
 def decode(data: bytes) -> str:
     """Decode with the encoding cookie or BOM; NUL bytes and bad bytes are SourceErrors."""
     nul = data.find(b"\0")
@@ -27,7 +35,10 @@ def decode(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(f"bad encoding declaration: {exc.msg}", exc.lineno) from None
+        if "invalid or missing encoding declaration" not in exc.msg:
+            raise SourceError(f"bad encoding declaration: {exc.msg}", _cookie_line(data)) from None
+        # Undecodable bytes on the first lines and no cookie: decoding as UTF-8 names the byte.
+        encoding = "utf-8"
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:

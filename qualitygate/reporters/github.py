@@ -53,14 +53,31 @@ def _error_command(e: AnalysisError) -> str:
     return command("error", e.message, props)
 
 
+def _one_line(text: str) -> str:
+    # A log line starts with a word and holds no line break, so no path can start a command.
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _plain(v: Violation) -> str:
-    # Starts with a word, never with "::", so a strange path cannot turn into a command.
-    return f"{v.severity.value}: {v.path}:{v.line}: {v.rule} {_message(v)}"
+    return _one_line(f"{v.severity.value}: {v.path}:{v.line}: {v.rule} {_message(v)}")
 
 
-def _overflow_notice(errors: int, warnings: int) -> str:
-    counts = ((errors, "error"), (warnings, "warning"))
-    parts = [f"{n} more {kind}{'s' * (n != 1)}" for n, kind in counts if n]
+def _plain_error(e: AnalysisError) -> str:
+    where = f"{e.path}:{e.line}" if e.line else e.path
+    return _one_line(f"error: {where}: {e.message}")
+
+
+def _findings(result: GateResult) -> dict[str, list[tuple[str, str]]]:
+    """Per annotation kind, worst first: (workflow command, plain log line) pairs."""
+    ranked = worst_first(result.violations)
+    errors = [(_error_command(e), _plain_error(e)) for e in result.errors]
+    errors += [(_violation_command(v), _plain(v)) for v in ranked if v.severity is Severity.ERROR]
+    warnings = [(_violation_command(v), _plain(v)) for v in ranked if v.severity is Severity.WARNING]
+    return {"error": errors, "warning": warnings}
+
+
+def _overflow_notice(more: dict[str, int]) -> str:
+    parts = [f"{n} more {kind}{'s' * (n != 1)}" for kind, n in more.items() if n]
     return command(
         "notice",
         f"{' and '.join(parts)} not annotated: GitHub shows {ANNOTATION_LIMIT} of each per step. "
@@ -71,20 +88,14 @@ def _overflow_notice(errors: int, warnings: int) -> str:
 
 def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     """Annotations for the worst findings, the rest as log lines, the verdict, then a notice."""
-    errors = [_error_command(e) for e in result.errors]
-    ranked = worst_first(result.violations)
-    failing = [v for v in ranked if v.severity is Severity.ERROR]
-    warnings = [v for v in ranked if v.severity is Severity.WARNING]
-    error_room = max(ANNOTATION_LIMIT - len(errors), 0)
-    lines = errors[:ANNOTATION_LIMIT]
-    lines += [_violation_command(v) for v in failing[:error_room]]
-    lines += [_violation_command(v) for v in warnings[:ANNOTATION_LIMIT]]
-    rest = failing[error_room:] + warnings[ANNOTATION_LIMIT:]
-    lines += [_plain(v) for v in rest]
-    lines += [f"error: {e.path}: {e.message}" for e in result.errors[ANNOTATION_LIMIT:]]
-    lines.append(summary_line(result))
-    more_errors = len(failing[error_room:]) + max(len(errors) - ANNOTATION_LIMIT, 0)
-    more_warnings = len(warnings[ANNOTATION_LIMIT:])
-    if more_errors or more_warnings:
-        lines.append(_overflow_notice(more_errors, more_warnings))
+    annotated: list[str] = []
+    logged: list[str] = []
+    more: dict[str, int] = {}
+    for kind, found in _findings(result).items():
+        annotated += [cmd for cmd, _ in found[:ANNOTATION_LIMIT]]
+        logged += [line for _, line in found[ANNOTATION_LIMIT:]]
+        more[kind] = len(found[ANNOTATION_LIMIT:])
+    lines = [*annotated, *logged, summary_line(result)]
+    if any(more.values()):
+        lines.append(_overflow_notice(more))
     stream.write("".join(line + "\n" for line in lines))
