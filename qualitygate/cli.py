@@ -95,7 +95,7 @@ def run(argv: Sequence[str]) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 0
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()

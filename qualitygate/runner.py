@@ -44,7 +44,10 @@ def _measure_chunk(chunk: Sequence[Job], options: MetricOptions) -> list[Outcome
 
 def _worker_init() -> None:
     import gc
+    import signal
 
+    # Ctrl-C is the parent's to handle (exit 130, no traceback from every worker).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Each file's tree is garbage as soon as it is measured; fewer full collections help.
     gc.set_threshold(20000, 50, 100)
 
@@ -84,12 +87,20 @@ def measure_all(
     results: list[Outcome] = []
     pending = _chunks(jobs, workers)
     try:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+        try:
             futures = [pool.submit(_measure_chunk, chunk, options) for chunk in pending]
             for future in as_completed(futures):
                 results.extend(future.result())
                 if progress:
                     progress(len(results), len(jobs))
+        except KeyboardInterrupt:
+            # The executor has no terminate(); without it, exit waits for every queued chunk.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     except (OSError, BrokenProcessPool, ImportError) as exc:
         # No pool here (no /dev/shm, a sandbox) or a worker died: finish the rest serially.
         print(f"qualitygate: process pool unavailable ({exc}); measuring serially", file=sys.stderr)

@@ -16,6 +16,14 @@ from qualitygate.cli import run
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def subprocess_env() -> dict[str, str]:
+    """The environment for ``python -m qualitygate`` subprocesses: this checkout importable."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 
 from qualitygate.metrics import source as source_module
 
-from .conftest import STDLIB
+from .conftest import STDLIB, subprocess_env
 
 # Cyclomatic complexity 10 (radon: 1 + nine `if`s) and 11 (ten `if`s).
 CC10 = "def f(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(9)) + "    return -1\n"
@@ -167,8 +167,9 @@ def test_gitignore_and_exclude(project, cli) -> None:
 
 def test_version_and_module_entry_point() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "qualitygate", "--version"], capture_output=True, text=True, check=True
-    )
+        [sys.executable, "-m", "qualitygate", "--version"],
+        capture_output=True, text=True, check=True, env=subprocess_env(),
+    )  # fmt: skip
     assert "qualitygate, version" in out.stdout
 
 
@@ -186,3 +187,21 @@ def test_whole_stdlib_with_tests_never_crashes(cli, tmp_path: Path) -> None:
     assert syntax and all(isinstance(e["line"], int) for e in syntax)
     assert any(e["path"].endswith("badsyntax_3131.py") for e in errors)
     assert report["summary"]["files"] > 1500
+
+
+@pytest.mark.skipif(not STDLIB.is_dir(), reason="no stdlib folder")
+def test_ctrl_c_exits_130_without_traceback(tmp_path: Path) -> None:
+    """SIGINT during a long parallel run: exit 130, a short message, no traceback."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qualitygate", "check", str(STDLIB), "-j", "2", "-f", "json:/dev/null"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(),
+    )  # fmt: skip
+    time.sleep(1.5)  # long enough to be inside the pool; the whole run takes several seconds
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err
+    assert "Interrupted" in err

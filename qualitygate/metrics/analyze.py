@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import ast
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 from radon.metrics import mi_compute
 
 from qualitygate.metrics.cognitive import cognitive_complexities
 from qualitygate.metrics.dependencies import classify
+from qualitygate.metrics.options import MetricOptions  # re-exported: defined apart for the cache
 from qualitygate.metrics.radon_walk import radon_metrics
 from qualitygate.metrics.raw import RawAnalysis, analyze_raw
 from qualitygate.metrics.source import SourceError, read_source
@@ -22,15 +22,6 @@ from qualitygate.models import (
     Halstead,
     RawMetrics,
 )
-
-
-@dataclass(frozen=True)
-class MetricOptions:
-    """Everything that changes what is measured (and so keys the cache)."""
-
-    enable_dependency_analysis: bool = True
-    local_roots: tuple[str, ...] = ()
-    max_file_bytes: int = 10 * 1024 * 1024
 
 
 def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:

@@ -2,71 +2,79 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, product, repeat
-from operator import not_
+from operator import itemgetter, not_
+
+from radon.raw import _generate, _logical
 
 from qualitygate.models import RawMetrics
 
-# How radon works, and so what we reproduce (radon/raw.py, on Python 3.10/3.11's pure-Python
-# tokenize): it strips every line of ``source.splitlines()``, then from each line on takes the
-# fewest lines whose "\n".join tokenizes without TokenError or ERRORTOKEN -- a "group": it ends
-# where brackets balance, no string is open and no backslash continues the line. Per group it
-# counts COMMENT tokens, calls a group of one COMMENT (or one one-line STRING) a single comment
-# line, a group of one multi-line STRING ``multi`` lines, and every other line sloc (or blank),
-# and adds ``_logical(tokens)`` to lloc. Re-tokenizing a growing buffer makes radon quadratic, so
-# instead one regular expression finds only strings and comments, they are masked, and the
-# grouping and counting run on the masked text with C-speed string methods.
+# What radon does (radon/raw.py, with the pure-Python tokenize of Python 3.10 and 3.11): it
+# strips every line of ``source.splitlines()``; from each line on it takes the fewest lines
+# whose "\n".join tokenizes without TokenError or ERRORTOKEN, a "group", which ends where the
+# brackets balance, no string is open and no backslash continues the line. Per group it counts
+# the COMMENT tokens; a group of one COMMENT, or of one STRING on one line, is one single-comment
+# line; a group of one STRING over several lines is ``multi`` (its empty lines blank); any
+# other group is sloc (its empty lines blank); and ``_logical(tokens)`` is added to lloc.
+# radon re-tokenizes a growing buffer for each line of a group, which is quadratic. Here one
+# regular expression finds only the strings and comments; they are masked, and grouping and
+# counting run on the masked text with C-speed str and bytes methods.
 
-# The masked text: a string becomes one marker token ('"', after any prefix letters, which stay
-# as they are), a comment becomes '#'. A string spanning lines keeps its line breaks: its first
-# line ends in _OPEN, every later non-empty line becomes _INSIDE and its last line starts with
-# _CLOSE, so each masked line still matches one stripped source line.
+# The masked text keeps radon's lines one for one. A comment becomes "#"; a string becomes its
+# opening quote (any prefix letters stay in front); a string over several lines becomes its
+# quote and _OPEN, then _INSIDE for each of its non-empty inner lines, then _CLOSE at the start
+# of its last line. A quote that starts no string becomes _UNCLOSED.
 _INSIDE, _OPEN, _CLOSE = "\x01", "\x02", "\x03"
-_UNCLOSED = "$"  # a quote that starts no string: tokenize's ERRORTOKEN, like any other "$"
+_UNCLOSED = "$"  # tokenize's ERRORTOKEN, like a real "$"
 
-# The same string grammar as tokenize's ContStr, Single3 and Double3 (a backslash escapes any
-# character, a newline too, in raw strings as well). The match starts at the quote so that the
-# regex engine can skip ahead to the next quote or '#' at C speed; prefix letters stay outside.
+# tokenize's ContStr, Single3 and Double3: a backslash escapes any character, a newline too,
+# in raw strings as well. A match starts at the quote or '#' (prefix letters stay outside), so
+# the regex engine skips to the next candidate at C speed; the one group makes split() keep it.
 _SCAN = re.compile(
-    r"""['"#](?:"""
-    r"""(?<=')''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"""
+    r"""(['"#](?:"""
+    r"""(?<=\#)[^\n]*"""
+    r"""|(?<=')''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"""
     r"""|(?<=")""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\""""
     r"""|(?<=')(?!'')[^'\\\n]*(?:\\.[^'\\\n]*)*'"""
     r"""|(?<=")(?!"")[^"\\\n]*(?:\\.[^"\\\n]*)*\""""
-    r"""|(?<=\#)[^\n]*"""
-    r"""|)""",
+    r"""|))""",
     re.DOTALL,
 )
 _NON_EMPTY = re.compile(r"[^\n]+")
+_FIRST_CHAR = itemgetter(0)
 
-# Characters tokenize accepts outside strings and comments (with the markers above). Anything
-# else is an ERRORTOKEN, so radon extends that group to the end of the file and raises.
-_CODE_PUNCTUATION = "!%&()*+,-./:;<=>@[]^{|}~\\ \t\n\"#" + _INSIDE + _OPEN + _CLOSE
-_ALLOWED_ASCII = (
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_" + _CODE_PUNCTUATION
+# What tokenize accepts outside strings and comments, with the markers; anything else is an
+# ERRORTOKEN, and radon then extends that group to the end of the file and raises.
+_CODE_CHARS = "!%&()*+,-./:;<=>@[]^{|}~\\ \t\n'\"#" + _INSIDE + _OPEN + _CLOSE
+_ASCII_CODE = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_" + _CODE_CHARS
 ).encode()
-_BAD_CODE = re.compile(
-    "[^\\w" + re.escape(_CODE_PUNCTUATION) + r"]|!(?!=)|\\(?!\n)",
-)
+_BAD_CODE = re.compile("[^\\w" + re.escape(_CODE_CHARS) + r"]|!(?!=)|\\(?!\n)")
 
-# Bytes that can change the tokenizer's state at the end of a line: brackets (tokenize counts
-# all kinds together), the continuation backslash and the multi-line string markers.
-_TO_PARENS = bytes.maketrans(b"[]{}", b"()()")
-_NOT_STATE = bytes(set(range(256)) - set(b"()[]{}\\\n" + _OPEN.encode() + _CLOSE.encode()))
-_STATE_LINE = re.compile(rb"[^\n]+")
-_PAIR_PASSES = 4  # enough for ordinary nesting; deeper lines are simply counted, not reduced
+# The few characters that line-level decisions need, and what each decision keeps of them.
+_MARKS = b"()[]{}\\\n#:;" + (_OPEN + _CLOSE).encode()
+_NOT_MARKS = bytes(set(range(256)) - set(_MARKS))
+_TO_PARENS = bytes.maketrans(b"[]{}", b"()()")  # tokenize counts all brackets as one depth
+_NOT_STATE = b"#:;"
+_NOT_COMMENTS = b"()[]{}\\:;" + (_OPEN + _CLOSE).encode()
+_NOT_COLONS = b"()[]{}\\#;" + (_OPEN + _CLOSE).encode()
+_ZERO_ONE = bytes.maketrans(b"\n\x01", b"\x00\x01")
+_PAIR_PASSES = 4  # cancels ordinary nesting; a deeper line just stays a (harmless) event
 
 _PREFIXES = ("", "b", "r", "u", "f", "br", "rb", "fr", "rf")
 _STRING_TOKENS = frozenset(
-    "".join(cased) + '"'
+    "".join(cased) + quote
     for prefix in _PREFIXES
     for cased in product(*({c, c.upper()} for c in prefix))
+    for quote in "'\""
 )
+_NO_TOKEN = " \t\n#\\" + _INSIDE + _OPEN + _CLOSE  # what may follow a line's last token
+_NOT_TOKEN_OR_COMMENT = re.compile("[" + re.escape(_NO_TOKEN.replace("#", "")) + "]+")
 
-# Kind of each line, one byte per line; the prefix sums are taken per kind.
+# Each line's kind, one byte per line; the prefix sums are taken per kind.
 _SLOC, _BLANK, _COMMENT, _STRING, _MULTI, _UNCOUNTED = range(6)
 _KIND = {"": _BLANK, "#": _COMMENT} | dict.fromkeys(_STRING_TOKENS, _STRING)
 
@@ -76,159 +84,181 @@ def _table(*kinds: int) -> bytes:
 
 
 _IS_SLOC, _IS_BLANK = _table(_SLOC), _table(_BLANK)
-_IS_SINGLE, _IS_MULTI = _table(_COMMENT, _STRING), _table(_MULTI)
-_LLOC_BASE = _table(_SLOC, _STRING)  # one logical line unless a colon or ';' says otherwise
+_IS_MULTI, _IS_SINGLE = _table(_MULTI), _table(_COMMENT, _STRING)
+_LLOC_BASE = _table(_SLOC, _STRING)  # one logical line, unless a ':' or ';' says otherwise
 _DEMOTE = bytes(_SLOC if k in (_COMMENT, _STRING) else k for k in range(256))
 _TO_MULTI = bytes(_MULTI if k == _SLOC else k for k in range(256))
-_NO_TOKEN = " \t\n#\\" + _INSIDE + _OPEN + _CLOSE  # what can follow a group's last token
-_NOT_TOKEN_OR_COMMENT = re.compile("[" + re.escape(_NO_TOKEN.replace("#", "")) + "]+")
+_EXTRA_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # splitlines() breaks that ast does not
 
 
 @dataclass(frozen=True)
 class RawAnalysis:
-    """radon's raw totals for a file, plus per-physical-line prefix sums for any line span."""
+    """radon's raw totals for a file, plus prefix sums that count any span of its lines."""
 
     totals: RawMetrics
-    # sloc, blank, multi, single_comments, comments, lloc: counts of physical lines 1..i at [i].
+    # sloc, blank, multi, single_comments, comments, lloc: totals of physical lines 1..i at [i].
     prefix_sums: tuple[Sequence[int], ...] = field(repr=False, compare=False)
 
     def span(self, first: int, last: int) -> RawMetrics:
         """Counts on physical lines ``first..last`` (1-based, inclusive, as ``ast`` numbers them).
 
         A group's lloc counts on its first line, a comment on the line of its '#', everything
-        else on its own line. Spans of a partition add up to the totals.
+        else on its own line, so the spans of a partition of the file add up to the totals.
         """
         size = len(self.prefix_sums[0])
         if not 1 <= first <= last + 1 <= size:
-            raise ValueError(f"lines {first}..{last} outside 1..{size - 1}")
-        sloc, blank, multi, single, comments, lloc = (p[last] - p[first - 1] for p in self.prefix_sums)
-        return RawMetrics(
-            loc=sloc + blank + multi + single,
-            lloc=lloc,
-            sloc=sloc,
-            comments=comments,
-            multi=multi,
-            blank=blank,
-            single_comments=single,
-        )
+            raise ValueError(f"lines {first}..{last} are not within 1..{size - 1}")
+        return _metrics(*(sums[last] - sums[first - 1] for sums in self.prefix_sums))
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """Per-line facts read off the masked text in a few bytes passes."""
+
+    state: dict[int, bytes]  # line -> what on it changes tokenize's state at its end
+    comments: bytes  # 1 where the line holds a comment
+    colons: list[int]  # lines holding a ':'
+    walrus: list[int]  # lines holding a ':='
+    semicolons: list[int]  # lines holding a ';'
 
 
 def analyze_raw(source: str) -> RawAnalysis:
     """radon's ``raw.analyze(source)`` counts, and the data for :meth:`RawAnalysis.span`.
 
-    Raises SyntaxError where radon does: when some line group never tokenizes cleanly (for
-    example a form feed or U+2028 inside a one-line string, which ``splitlines`` cuts in two).
+    Raises SyntaxError where radon does: when a group of lines never tokenizes cleanly, for
+    example a one-line string holding a form feed or U+2028, which ``splitlines`` cuts in two.
     """
     stripped = list(map(str.strip, source.splitlines()))
-    masked = _SCAN.sub(_mask, "\n".join(stripped))
+    masked = _mask("\n".join(stripped))
     lines = masked.split("\n") if stripped else []
-    groups, open_start = _groups(masked, stripped)
-    _raise_like_radon(masked, groups, open_start)
+    encoded = masked.encode("utf-8", "surrogatepass")
+    marks = _read_marks(encoded, lines)
+    groups, open_start = _groups(marks.state, lines)
+    _raise_like_radon(masked, encoded, groups, open_start)
     kinds = bytearray(map(_KIND.get, lines, repeat(_SLOC)))
-    lloc = _one_line_lloc(lines, kinds)
-    if ";" in masked:
-        for line in compress(range(len(lines)), map(str.__contains__, lines, repeat(";"))):
-            if not _group_at(groups, line):
-                lloc[line] = _radon_lloc(stripped[line : line + 1])
+    lloc = _one_line_lloc(lines, stripped, kinds, marks, groups)
     for first, last in groups:
-        _count_group(first, last, lines, stripped, kinds, lloc)
-    comments = bytes(map(str.endswith, lines, repeat("#")))
+        _count_group(first, last, lines, stripped, kinds, lloc, marks)
     per_line = (
         kinds.translate(_IS_SLOC),
         kinds.translate(_IS_BLANK),
         kinds.translate(_IS_MULTI),
         kinds.translate(_IS_SINGLE),
-        comments,
+        marks.comments,
         lloc,
     )
-    physical = _physical_ends(source, len(stripped))
+    physical = _physical_ends(source, len(lines))
     sums = tuple(_prefix_sums(values, physical) for values in per_line)
-    sloc, blank, multi, single, n_comments, n_lloc = (s[-1] for s in sums)
-    totals = RawMetrics(
+    return RawAnalysis(_metrics(*(s[-1] for s in sums)), sums)
+
+
+def _metrics(sloc: int, blank: int, multi: int, single: int, comments: int, lloc: int) -> RawMetrics:
+    return RawMetrics(
         loc=sloc + blank + multi + single,
-        lloc=n_lloc,
+        lloc=lloc,
         sloc=sloc,
-        comments=n_comments,
+        comments=comments,
         multi=multi,
         blank=blank,
         single_comments=single,
     )
-    return RawAnalysis(totals, sums)
 
 
-def _prefix_sums(values: Sequence[int], physical: list[int] | None) -> list[int]:
-    sums = list(accumulate(values, initial=0))
-    return sums if physical is None else [sums[i] for i in physical]
+def _mask(text: str) -> str:
+    """``text`` with every string and comment replaced by its marker (see _INSIDE above)."""
+    parts = _SCAN.split(text)
+    tokens = parts[1::2]
+    markers = list(map(_FIRST_CHAR, tokens))
+    multi_line = bytes(map(str.__contains__, tokens, repeat("\n")))
+    index = multi_line.find(1)
+    while index >= 0:
+        token = tokens[index]
+        inner = _NON_EMPTY.sub(_INSIDE, token[token.index("\n") : token.rindex("\n")])
+        markers[index] = token[0] + _OPEN + inner + "\n" + _CLOSE
+        index = multi_line.find(1, index + 1)
+    if "'" in tokens or '"' in tokens:  # a lone quote: the empty alternative, no string starts
+        for index, token in enumerate(tokens):
+            if token in ("'", '"'):
+                markers[index] = _UNCLOSED
+    parts[1::2] = markers
+    return "".join(parts)
 
 
-def _mask(match: re.Match[str]) -> str:
-    token = match.group()
-    if "\n" in token:  # a string over several lines
-        first, last = token.index("\n"), token.rindex("\n")
-        return '"' + _OPEN + _NON_EMPTY.sub(_INSIDE, token[first:last]) + "\n" + _CLOSE
-    if token[0] == "#":
-        return "#"
-    return '"' if len(token) > 1 else _UNCLOSED
+def _read_marks(encoded: bytes, lines: list[str]) -> _Marks:
+    """Brackets, backslashes, string ends, comments, colons and semicolons, line by line."""
+    marks = encoded.translate(None, _NOT_MARKS)
+    comments = (marks.translate(None, _NOT_COMMENTS) + b"\n").replace(b"#\n", b"\x01")
+    colon_rows = marks.translate(None, _NOT_COLONS).split(b"\n")
+    colons = list(compress(range(len(colon_rows)), colon_rows))
+    has_walrus = map(str.__contains__, map(lines.__getitem__, colons), repeat(":="))
+    semicolons = [] if b";" not in marks else _lines_with(lines, ";")
+    return _Marks(
+        state=_state_lines(marks.translate(_TO_PARENS, _NOT_STATE)),
+        comments=comments.translate(_ZERO_ONE)[: len(lines)],
+        colons=colons,
+        walrus=list(compress(colons, has_walrus)),
+        semicolons=semicolons,
+    )
 
 
-def _state_lines(masked: str) -> list[tuple[int, bytes]]:
-    """Lines whose end changes the tokenizer's state, with what on them does so.
+def _lines_with(lines: list[str], text: str) -> list[int]:
+    return list(compress(range(len(lines)), map(str.__contains__, lines, repeat(text))))
 
-    Balanced bracket pairs within a line are cancelled first, so only lines that open or close
-    a bracket across lines, end in a backslash, or start or end a multi-line string remain.
+
+def _state_lines(state: bytes) -> dict[int, bytes]:
+    """Lines whose end changes tokenize's state, with the brackets, backslash or string marks.
+
+    Bracket pairs within a line cancel out first, so what remains are lines that open or close
+    brackets across lines, end in a backslash, or start or end a multi-line string.
     """
-    state = masked.encode("utf-8", "surrogatepass").translate(_TO_PARENS, _NOT_STATE)
     for _ in range(_PAIR_PASSES):
         if b"()" not in state:
             break
         state = state.replace(b"()", b"")
-    found, line, pos = [], 0, 0
-    for match in _STATE_LINE.finditer(state):
-        line += state.count(b"\n", pos, match.start())
-        pos = match.start()
-        found.append((line, match.group()))
-    return found
+    rows = state.split(b"\n")
+    return {line: rows[line] for line in compress(range(len(rows)), rows)}
 
 
-def _groups(masked: str, stripped: list[str]) -> tuple[list[tuple[int, int]], int]:
-    """radon's multi-line groups (first, last), and the first line of a group still open at EOF.
+def _groups(events: dict[int, bytes], lines: list[str]) -> tuple[list[tuple[int, int]], int]:
+    """radon's multi-line groups (first, last), and the first line of a group open at EOF.
 
-    Mirrors tokenize's state: bracket depth (which may go negative), a pending backslash and an
-    open string. A group ends on the line after which that state is closed -- except that an
-    empty line is invisible at the end of a buffer, so it ends a group only if the state was
-    already closed before it (which happens after a backslash followed by an empty line).
+    Follows tokenize's state: the bracket depth (which may go negative), a pending backslash
+    and an open string. A group ends on a line after which that state is closed, except that an
+    empty line is invisible at the end of a buffer, so an empty line ends a group only if the
+    state was closed before it (as after a backslash followed by an empty line).
     """
-    events = dict(_state_lines(masked))
     continued = [line for line, what in events.items() if what.endswith(b"\\")]
-    for line in continued:  # the next two lines decide a backslash's group
-        events.setdefault(line + 1, b"")
-        events.setdefault(line + 2, b"")
+    if continued:
+        events = dict(events)
+        for line in continued:  # the next two lines decide where a backslash's group ends
+            events.setdefault(line + 1, b"")
+            events.setdefault(line + 2, b"")
+        events = dict(sorted(events.items()))
     groups: list[tuple[int, int]] = []
     start, depth, backslash, in_string = -1, 0, False, False
-    for line in sorted(events) if continued else events:
-        if line >= len(stripped):
+    for line, what in events.items():
+        if line >= len(lines):
             break
-        what = events[line]
-        closes_string = what.startswith(_CLOSE.encode())
-        if in_string and not closes_string:
-            continue  # inside a multi-line string
+        if in_string and not what.startswith(b"\x03"):
+            continue  # a line inside a multi-line string
         closed_before = depth == 0 and not backslash and not in_string
         if start < 0:
             start = line
         depth += what.count(b"(") - what.count(b")")
         backslash = what.endswith(b"\\")
-        in_string = what.endswith(_OPEN.encode())
-        closed = depth == 0 and not backslash and not in_string
-        if closed_before if not stripped[line] else closed:
+        in_string = what.endswith(b"\x02")
+        if closed_before if not lines[line] else depth == 0 and not backslash and not in_string:
             if line > start:
                 groups.append((start, line))
             start = -1
     return groups, start
 
 
-def _raise_like_radon(masked: str, groups: list[tuple[int, int]], open_start: int) -> None:
+def _raise_like_radon(
+    masked: str, encoded: bytes, groups: list[tuple[int, int]], open_start: int
+) -> None:
     """Raise radon's SyntaxError if a group never closes: an ERRORTOKEN, or open at EOF."""
-    bad = _first_bad_code(masked)
+    bad = _first_bad_code(masked, encoded)
     if bad < 0 and open_start < 0:
         return
     line = open_start
@@ -241,6 +271,16 @@ def _raise_like_radon(masked: str, groups: list[tuple[int, int]], open_start: in
     raise error
 
 
+def _first_bad_code(masked: str, encoded: bytes) -> int:
+    """Offset of the first character tokenize would call an ERRORTOKEN, or -1."""
+    if masked.isascii() and not encoded.translate(None, _ASCII_CODE):
+        lone_bang = "!" in masked and masked.count("!") != masked.count("!=")
+        if not lone_bang and ("\\" not in masked or masked.count("\\") == masked.count("\\\n")):
+            return -1
+    match = _BAD_CODE.search(masked)
+    return match.start() if match else -1
+
+
 def _group_at(groups: list[tuple[int, int]], line: int) -> tuple[int, int] | None:
     """The multi-line group holding ``line``, if any (``groups`` is sorted)."""
     index = bisect_right(groups, (line, line)) - 1
@@ -249,36 +289,33 @@ def _group_at(groups: list[tuple[int, int]], line: int) -> tuple[int, int] | Non
     return None
 
 
-def _first_bad_code(masked: str) -> int:
-    """Offset of the first character tokenize would call an ERRORTOKEN, or -1."""
-    if masked.isascii() and not masked.encode().translate(None, _ALLOWED_ASCII):
-        if masked.count("!") == masked.count("!=") and masked.count("\\") == masked.count("\\\n"):
-            return -1
-    match = _BAD_CODE.search(masked)
-    return match.start() if match else -1
+def _any_within(sorted_lines: list[int], first: int, last: int) -> bool:
+    index = bisect_left(sorted_lines, first)
+    return index < len(sorted_lines) and sorted_lines[index] <= last
 
 
-def _one_line_lloc(lines: list[str], kinds: bytearray) -> list[int]:
-    """radon's ``_logical`` for every line taken as a group of its own (most lines are).
+def _one_line_lloc(
+    lines: list[str], stripped: list[str], kinds: bytearray, marks: _Marks, groups: list[tuple[int, int]]
+) -> list[int]:
+    """radon's ``_logical`` of every line as a group of its own (multi-line groups come later).
 
     One logical line per line with a token; a ':' token that is not the last token (``if x:
     return``, ``{a: b}``, ``x[1:]``, ``x: int = 0``) makes it two.
     """
     lloc = list(kinds.translate(_LLOC_BASE))
-    has_colon = bytes(map(str.__contains__, lines, repeat(":")))
-    colon_lines = list(compress(range(len(lines)), has_colon))
-    texts = map(lines.__getitem__, colon_lines)
-    ends = map(str.endswith, map(str.rstrip, texts, repeat(_NO_TOKEN)), repeat(":"))
-    for line in compress(colon_lines, map(not_, ends)):
+    code = map(str.rstrip, map(lines.__getitem__, marks.colons), repeat(_NO_TOKEN))
+    for line in compress(marks.colons, map(not_, map(str.endswith, code, repeat(":")))):
         lloc[line] = 2
-    for line in colon_lines:  # ':=' is its own token: recount the rare lines that hold one
-        if ":=" in lines[line]:
-            lloc[line] = _masked_lloc(lines[line])
+    for line in marks.walrus:  # ':=' is a token of its own, not a ':'
+        lloc[line] = _masked_lloc(lines[line])
+    for line in marks.semicolons:
+        if not _group_at(groups, line):
+            lloc[line] = _radon_lloc(stripped[line : line + 1])
     return lloc
 
 
 def _masked_lloc(text: str) -> int:
-    """``_logical`` of one group without ';': 0 without tokens, 2 if a ':' is not last, else 1."""
+    """``_logical`` of a group without ';': 0 with no token, 2 if a ':' is not last, else 1."""
     rest = text.rstrip(_NO_TOKEN)
     if not rest:
         return 0
@@ -288,50 +325,73 @@ def _masked_lloc(text: str) -> int:
 
 
 def _radon_lloc(group: list[str]) -> int:
-    """``_logical`` of a group with ';' (a few dozen lines in the whole stdlib): radon's own."""
-    from radon.raw import _generate, _logical
-
+    """``_logical`` of a group holding ';' (a few dozen in the whole stdlib), by radon itself:
+    after a ';' it counts a colon as last when exactly one token follows it."""
     return int(_logical(_generate("\n".join(group))))
 
 
 def _count_group(
-    first: int, last: int, lines: list[str], stripped: list[str], kinds: bytearray, lloc: list[int]
+    first: int,
+    last: int,
+    lines: list[str],
+    stripped: list[str],
+    kinds: bytearray,
+    lloc: list[int],
+    marks: _Marks,
 ) -> None:
     """Kinds and lloc of the lines of one multi-line group, as radon counts that group."""
-    text = "\n".join(lines[first : last + 1])
-    single = _single_token(text, first, lines, stripped)
     lloc[first : last + 1] = repeat(0, last - first + 1)
+    single = _single_token(first, last, lines)
     if single is None:
         kinds[first : last + 1] = kinds[first : last + 1].translate(_DEMOTE)
-        if ";" in text:
-            lloc[first] = _radon_lloc(stripped[first : last + 1])
-        else:
-            lloc[first] = _masked_lloc(text)
+        lloc[first] = _group_lloc(first, last, lines, stripped, marks)
         return
-    token_line, token = single
-    if token == "#" or _OPEN not in text:  # one comment or one-line string: one line counts
+    line, token = single
+    if token == "#" or not lines[line].endswith(_OPEN):  # one line of the group counts
         kinds[first : last + 1] = repeat(_UNCOUNTED, last - first + 1)
-        kinds[token_line] = _COMMENT if token == "#" else _STRING
+        kinds[line] = _COMMENT if token == "#" else _STRING
         lloc[first] = 0 if token == "#" else 1
         return
     kinds[first : last + 1] = kinds[first : last + 1].translate(_TO_MULTI)  # blank stays blank
     lloc[first] = 1
 
 
-def _single_token(
-    text: str, first: int, lines: list[str], stripped: list[str]
-) -> tuple[int, str] | None:
+def _group_lloc(first: int, last: int, lines: list[str], stripped: list[str], marks: _Marks) -> int:
+    """``_logical`` of a multi-line group that is not a single token."""
+    if _any_within(marks.semicolons, first, last):
+        return _radon_lloc(stripped[first : last + 1])
+    if lines[first] == "\\" or _any_within(marks.walrus, first, last):
+        return _masked_lloc("\n".join(lines[first : last + 1]))
+    if not _any_within(marks.colons, first, last):
+        return 1  # its first line holds a token: it is neither empty nor a comment
+    while not lines[last].rstrip(_NO_TOKEN):
+        last -= 1
+    return 1 if lines[last].rstrip(_NO_TOKEN).endswith(":") else 2
+
+
+def _single_token(first: int, last: int, lines: list[str]) -> tuple[int, str] | None:
     """(line, token) if the group is one COMMENT or STRING token, as radon's is_single_token.
 
-    The token must come first: an empty line before it (possible only after a backslash) is a
-    NEWLINE token, and that makes radon count the group as code.
+    The usual case is a docstring. Otherwise only a group that starts with the token or with a
+    backslash can be one, and the token must come first: an empty line before it (possible
+    only after a backslash) is a NEWLINE token, and then radon counts the group as code.
     """
-    core = _NOT_TOKEN_OR_COMMENT.sub("", text)
+    head = lines[first]
+    if (
+        head[:-1] in _STRING_TOKENS
+        and head.endswith(_OPEN)
+        and lines[last] == _CLOSE
+        and not any(map(str.startswith, lines[first + 1 : last], repeat(_CLOSE)))
+    ):
+        return first, head[:-1]
+    if head.rstrip(" \t\\" + _OPEN) not in _STRING_TOKENS | {"", "#"}:
+        return None
+    core = _NOT_TOKEN_OR_COMMENT.sub("", "\n".join(lines[first : last + 1]))
     if core != "#" and core not in _STRING_TOKENS:
         return None
     line = first
     while not _NOT_TOKEN_OR_COMMENT.sub("", lines[line]):
-        if not stripped[line]:
+        if not lines[line]:
             return None
         line += 1
     return line, core
@@ -340,17 +400,20 @@ def _single_token(
 def _physical_ends(source: str, count: int) -> list[int] | None:
     """For each physical line (ended by \\n, \\r\\n or \\r), the index after its last radon line.
 
-    ``splitlines`` also ends a line at \\v, \\f, \\x1c-\\x1e, \\x85, U+2028 and U+2029; those
-    extra lines belong to the physical line they are on. None when there are none (the usual
-    case: then the counts agree, and radon's lines are the physical lines).
+    ``splitlines`` also breaks at \\v, \\f, \\x1c-\\x1e, \\x85, U+2028 and U+2029; such extra
+    lines belong to the physical line they are on. None when there are none, as usual.
     """
-    ends = source.count("\n") + source.count("\r") - source.count("\r\n")
-    if ends + (1 if source and source[-1] not in "\r\n" else 0) == count:
+    if not any(char in source for char in _EXTRA_BREAKS):
         return None
-    found = [0]
+    ends = [0]
     for index, line in enumerate(source.splitlines(keepends=True)):
         if line.endswith(("\n", "\r")):
-            found.append(index + 1)
-    if found[-1] != count:
-        found.append(count)
-    return found
+            ends.append(index + 1)
+    if ends[-1] != count:
+        ends.append(count)
+    return ends
+
+
+def _prefix_sums(values: Sequence[int], physical: list[int] | None) -> list[int]:
+    sums = list(accumulate(values, initial=0))
+    return sums if physical is None else [sums[i] for i in physical]

@@ -1,0 +1,13 @@
+"""MetricOptions on its own, so a warm cached run can key the cache without importing radon."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MetricOptions:
+    """Everything that changes what is measured (and so keys the cache)."""
+
+    enable_dependency_analysis: bool = True
+    local_roots: tuple[str, ...] = ()
+    max_file_bytes: int = 10 * 1024 * 1024
