@@ -19,6 +19,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
@@ -53,11 +54,11 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
+def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, int, int]:
     """Wall time, exit code and peak memory (KiB, whole process tree) of one command."""
     peak = 0
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     done = threading.Event()
 
     def sample() -> None:
@@ -75,9 +76,20 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
     return elapsed, code, peak
 
 
-def median_of(repeat: int, cmd: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
-    """Median wall time and the largest peak memory over ``repeat`` runs."""
-    runs = [timed(cmd, env) for _ in range(repeat)]
+def median_of(
+    repeat: int,
+    cmd: list[str],
+    env: dict[str, str] | None = None,
+    before: Callable[[], Path | None] | None = None,
+) -> dict[str, float]:
+    """Median wall time and the largest peak memory over ``repeat`` runs.
+
+    ``before`` runs (untimed) ahead of each run, to reset state; the folder it returns is the cwd.
+    """
+    runs = []
+    for _ in range(repeat):
+        cwd = before() if before else None
+        runs.append(timed(cmd, env, cwd))
     return {
         "median_s": statistics.median(r[0] for r in runs),
         "min_s": min(r[0] for r in runs),
@@ -128,6 +140,76 @@ def qualitygate_cmd(config: Path, extra: list[str]) -> list[str]:
             "--threshold", "65", "--format", "json:/dev/null", *extra]  # fmt: skip
 
 
+def _fresh(folder: Path) -> Callable[[], Path]:
+    """A hook for ``median_of`` that empties ``folder`` before each run and runs there."""
+
+    def reset() -> Path:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
+
+    return reset
+
+
+def complexipy_cmd() -> list[str] | None:
+    """complexipy (Rust) over the same corpus, quiet; None when it is not installed."""
+    exe = shutil.which("complexipy")
+    if exe is None:
+        return None
+    excludes = [arg for d in SKIP_DIRS for arg in ("-e", f"**/{d}/**")]
+    return [exe, "-q", str(STDLIB), *excludes]
+
+
+def cache_figures(config: Path, workdir: Path, repeat: int) -> dict[str, dict[str, float]]:
+    """Cold (--no-cache), first run into an empty cache, warm, and complexipy's cold run (issue 5)."""
+    cache = workdir / "cache"
+    env = dict(os.environ, QUALITYGATE_CACHE_DIR=str(cache))
+    results = {"qualitygate cold": median_of(repeat, qualitygate_cmd(config, ["--no-cache"]), env)}
+    results["qualitygate empty cache"] = median_of(repeat, qualitygate_cmd(config, []), env, _fresh(cache))
+    results["qualitygate warm"] = median_of(repeat, qualitygate_cmd(config, []), env)
+    command = complexipy_cmd()
+    if command:
+        # complexipy keeps .complexipy_cache in its working folder: a fresh folder per run is cold.
+        results["complexipy cold"] = median_of(repeat, command, env, _fresh(workdir / "complexipy"))
+    return results
+
+
+def _report(config: Path, env: dict[str, str], out: Path, extra: list[str], target: Path = STDLIB) -> dict:
+    cmd = [sys.executable, "-m", "qualitygate", "check", str(target), "--config", str(config),
+           "--threshold", "65", "--format", f"json:{out}", *extra]  # fmt: skip
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+    return json.loads(out.read_text())
+
+
+EDIT = "\n\ndef _qg_bench_edit(x):\n    if x:\n        for i in x:\n            if i:\n                return i\n    return None\n"
+
+
+def cache_checks(config: Path, workdir: Path) -> dict[str, bool | float]:
+    """The same report warm as cold, and an edited file measured again, on a copy of the corpus."""
+    env = dict(os.environ, QUALITYGATE_CACHE_DIR=str(workdir / "cache"))
+    cold = _report(config, env, workdir / "cold.json", ["--no-cache"])
+    warm = _report(config, env, workdir / "warm.json", [])
+    copy = workdir / "corpus"
+    shutil.copytree(STDLIB, copy, ignore=shutil.ignore_patterns(*SKIP_DIRS), symlinks=True)
+    copy_config = copy / "qualitygate.toml"
+    copy_config.write_text(config.read_text())
+    before = _report(copy_config, env, workdir / "before.json", [], copy)
+    edited = copy / "json" / "decoder.py"
+    with edited.open("a", encoding="utf-8") as handle:
+        handle.write(EDIT)
+    start = time.perf_counter()
+    after = _report(copy_config, env, workdir / "after.json", [], copy)
+    seconds = time.perf_counter() - start
+    changed = [f["path"] for f, g in zip(before["files"], after["files"], strict=True) if f != g]
+    record = next(f for f in after["files"] if f["path"].endswith("json/decoder.py"))
+    functions = {f["qualname"] for f in record["functions"]}
+    return {
+        "warm_report_equals_cold": warm == cold,
+        "edited_file_remeasured": "_qg_bench_edit" in functions and len(changed) == 1,
+        "one_edit_warm_s": seconds,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -139,9 +221,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="qg-bench-"))
     config = workdir / "qualitygate.toml"
     config.write_text("exclude = [" + ", ".join(f'"{d}/"' for d in SKIP_DIRS) + "]\n")
-    env = dict(os.environ)
-    results: dict[str, dict[str, float]] = {}
-    results["qualitygate cold"] = median_of(args.repeat, qualitygate_cmd(config, []), env)
+    results: dict[str, dict[str, float]] = cache_figures(config, workdir, args.repeat)
     if shutil.which("xenon"):
         results["xenon"] = median_of(
             args.repeat, ["xenon", "--max-absolute", "F", "-e", PEER_EXCLUDE, str(STDLIB)]
@@ -155,6 +235,13 @@ def main() -> int:
         ratio = ours / r["median_s"]
         print(f"{name:<22}{r['median_s']:>10.2f}{r['min_s']:>9.2f}{r['peak_mib']:>10.1f}{ratio:>13.2f}")
     print(f"{'ast.parse floor (1 proc)':<22}{floor:>10.2f}{'':>9}{'':>10}{ours / floor:>13.2f}")
+    warm = results["qualitygate warm"]["median_s"]
+    print(f"\nwarm / cold {warm / ours:.3f} (target <= 0.10)", end="")
+    if "complexipy cold" in results:
+        print(f"; warm / complexipy cold {warm / results['complexipy cold']['median_s']:.2f} (target <= 1.0)", end="")
+    checks = cache_checks(config, workdir)
+    print(f"\nwarm report equals cold: {checks['warm_report_equals_cold']}; edited file measured again: "
+          f"{checks['edited_file_remeasured']} (that run: {checks['one_edit_warm_s']:.2f} s)")  # fmt: skip
     costs = per_line_costs(files, max(1, args.repeat // 2))
     print(
         f"\nper line: pydoc_data/topics.py {costs['big_file_us_per_line']:.2f} us, "
@@ -162,7 +249,7 @@ def main() -> int:
     )
     if args.json:
         payload = {"files": len(files), "lines": lines, "tools": results, "parse_floor_s": floor,
-                   "per_line": costs}  # fmt: skip
+                   "per_line": costs, "cache": checks}  # fmt: skip
         args.json.write_text(json.dumps(payload, indent=2))
     shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -6,19 +6,32 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qualitygate import __version__
+from qualitygate.baseline import Baseline, BaselineError, baseline_path
+from qualitygate.baseline import apply as apply_baseline
+from qualitygate.baseline import describe as describe_baseline
+from qualitygate.baseline import load as load_baseline
+from qualitygate.baseline import update as update_baseline
+from qualitygate.baseline import write as write_baseline
+from qualitygate.changed import ChangedCode, changed_code
+from qualitygate.changed import apply as apply_diff
 from qualitygate.config import Settings
 from qualitygate.discovery import discover, display_path
 from qualitygate.errors import UsageError
 from qualitygate.gate import build_result, exit_code
-from qualitygate.metrics.analyze import MetricOptions
+from qualitygate.metrics.options import MetricOptions
 from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
+from qualitygate.overrides import PathThresholds
 from qualitygate.progress import ProgressBar
 from qualitygate.reporters import FORMATS, ReportContext, get_reporter
 from qualitygate.rules import RULES, Thresholds, evaluate
-from qualitygate.runner import default_workers, measure_all
+from qualitygate.suppressions import apply as apply_suppressions
+from qualitygate.suppressions import warnings as suppression_warnings
+
+if TYPE_CHECKING:  # the suggestions stage loads only when there is something to advise
+    from qualitygate.suggestions.pipeline import SuggestContext
 
 
 @dataclass(frozen=True)
@@ -56,7 +69,12 @@ def metric_options(settings: Settings) -> MetricOptions:
 
 
 def measure(
-    settings: Settings, paths: Sequence[Path], stderr: TextIO
+    settings: Settings,
+    paths: Sequence[Path],
+    stderr: TextIO,
+    *,
+    use_cache: bool = True,
+    shard: tuple[int, int] | None = None,
 ) -> tuple[list[FileMetrics], list[AnalysisError]]:
     """Discover and measure; errors (unreadable, unparsable) are returned, never raised."""
     found = discover(
@@ -70,22 +88,109 @@ def measure(
     if not jobs and not found.errors:
         shown = " ".join(str(p) for p in paths) or "."
         print(f"qualitygate: warning: no Python files found in {shown}", file=stderr)
+    found_errors = list(found.errors)
+    if shard is not None:  # --shard K/N (issue 5): this CI job's stable slice of the files
+        from qualitygate.shard import select, select_errors
+
+        jobs = select(jobs, [file for file, _ in jobs], shard, settings.root)
+        found_errors = select_errors(found_errors, shard, settings.root)
+    outcomes = _measure_cached(settings, jobs, stderr) if use_cache else _measure_jobs(settings, jobs, stderr)
+    files = [o for o in outcomes if isinstance(o, FileMetrics)]
+    errors = [o for o in outcomes if isinstance(o, AnalysisError)] + found_errors
+    return files, errors
+
+
+def _measure_jobs(
+    settings: Settings, jobs: Sequence[tuple[Path, str]], stderr: TextIO
+) -> list[FileMetrics | AnalysisError]:
+    """Measure in a pool or serially; radon and the pool load only when a file needs measuring."""
+    if not jobs:
+        return []
+    from qualitygate.runner import default_workers, measure_all
+
     workers = settings.jobs or default_workers()
     bar = ProgressBar(stderr, len(jobs))
     outcomes = measure_all(jobs, metric_options(settings), workers, bar.update if bar.enabled else None)
     bar.close()
-    files = [o for o in outcomes if isinstance(o, FileMetrics)]
-    errors = [o for o in outcomes if isinstance(o, AnalysisError)] + list(found.errors)
-    return files, errors
+    return outcomes
 
 
-def gate(settings: Settings, files: Sequence[FileMetrics], errors: Sequence[AnalysisError]) -> GateResult:
-    """Apply the thresholds to every file and build the sorted result."""
-    thresholds = Thresholds.from_settings(settings)
+def _measure_cached(
+    settings: Settings, jobs: Sequence[tuple[Path, str]], stderr: TextIO
+) -> list[FileMetrics | AnalysisError]:
+    """Reuse the cached metrics of unchanged files and measure the rest (issue 5)."""
+    from qualitygate.cache import MetricsCache, cache_dir
+
+    cache = MetricsCache.load(cache_dir(settings.root), metric_options(settings))
+    hits, misses = cache.split(jobs)
+    measured = _measure_jobs(settings, misses, stderr)
+    cache.record(misses, measured)
+    cache.save()
+    for warning in cache.warnings:
+        print(f"qualitygate: warning: {warning}", file=stderr)
+    return hits + measured
+
+
+def gate(
+    settings: Settings,
+    files: Sequence[FileMetrics],
+    errors: Sequence[AnalysisError],
+    *,
+    changed: ChangedCode | None = None,
+    baseline: Baseline | None = None,
+) -> GateResult:
+    """Thresholds (with per-path overrides), then inline suppressions, --diff and the baseline."""
+    thresholds = PathThresholds(Thresholds.from_settings(settings), settings.overrides, settings.root)
     violations: list[Violation] = []
     for file in files:
-        violations.extend(evaluate(file, thresholds, settings.warning_rules))
-    return build_result(files, violations, errors)
+        violations.extend(evaluate(file, thresholds.for_path(file.path), settings.warning_rules))
+    result = apply_suppressions(build_result(files, violations, errors))
+    if changed is not None:
+        result = apply_diff(result, changed)
+    if baseline is not None:
+        result = apply_baseline(result, baseline, settings.root)
+    return result
+
+
+def adoption_inputs(settings: Settings, options: CheckOptions) -> tuple[ChangedCode | None, Baseline | None]:
+    """What --diff and the baseline file say, read before measuring so a bad REF fails fast."""
+    changed = changed_code(options.diff_ref, settings.root) if options.diff_ref else None
+    recorded = load_baseline(baseline_path(settings.root, settings.baseline)) if options.use_baseline else None
+    return changed, recorded
+
+
+def run_baseline(
+    settings: Settings,
+    paths: Sequence[Path],
+    prune: bool = False,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """The ``baseline`` command: measure, gate without a baseline, record today's offenders."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    target = baseline_path(settings.root, settings.baseline)
+    try:
+        old = load_baseline(target)
+    except BaselineError as exc:
+        if prune:
+            raise
+        print(f"qualitygate: warning: {exc}; recording a new one", file=stderr)
+        old = None
+    files, errors = measure(settings, paths, stderr)
+    _warn_suppressions(files, stderr)
+    result = gate(settings, files, errors)
+    new = update_baseline(old, result, settings.root, prune)
+    write_baseline(target, new)
+    for error in result.errors:
+        print(f"qualitygate: warning: {error.path}: not analysed ({error.message}); "
+              "its entries are kept as they were", file=stderr)  # fmt: skip
+    print(f"qualitygate: baseline {display_path(target)}: {describe_baseline(old, new)}", file=stdout)
+    return 0
+
+
+def _warn_suppressions(files: Sequence[FileMetrics], stderr: TextIO) -> None:
+    for line in suppression_warnings(files):
+        print(line, file=stderr)
 
 
 def _use_color(stream: TextIO) -> bool:
@@ -167,7 +272,117 @@ def run_check(
     """The ``check`` command: measure, gate, report; returns the exit code."""
     # Looked up per call, not bound at import: tests and embedders swap sys.stdout.
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
-    files, errors = measure(settings, paths, stderr)
-    result = gate(settings, files, errors)
+    changed, recorded = adoption_inputs(settings, options)
+    files, errors = measure(settings, paths, stderr, use_cache=options.use_cache, shard=options.shard)
+    _warn_suppressions(files, stderr)
+    result = gate(settings, files, errors, changed=changed, baseline=recorded)
+    result = add_suggestions(settings, result, options, stderr)
     write_outputs(result, outputs, stdout, report_context(settings))
+    if settings.track_history and options.shard is None:  # a shard is not the whole project
+        record_history(settings, result, stderr)
     return exit_code(result)
+
+
+def _suggest_context(settings: Settings, use_cache: bool) -> SuggestContext:
+    from qualitygate.suggestions.pipeline import SuggestContext
+
+    thresholds = PathThresholds(Thresholds.from_settings(settings), settings.overrides, settings.root)
+    return SuggestContext(settings, thresholds.for_path, os.environ, use_cache)
+
+
+def add_suggestions(
+    settings: Settings, result: GateResult, options: CheckOptions, stderr: TextIO
+) -> GateResult:
+    """Advice after the verdict (issue 6): rule-based always, AI on request; the verdict stays."""
+    if not result.violations:
+        return result
+    from qualitygate.suggestions.pipeline import check_suggestions
+
+    use_ai = settings.suggest if options.suggest is None else options.suggest
+    context = _suggest_context(settings, options.use_cache)
+    return replace(result, suggestions=check_suggestions(result, context, use_ai, stderr))
+
+
+def run_suggest(
+    settings: Settings,
+    paths: Sequence[Path],
+    *,
+    apply: bool = False,
+    output: Path | None = None,
+    use_cache: bool = True,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """The ``suggest`` command: measure and gate, then write or apply the verified AI rewrites."""
+    from qualitygate.suggestions.command import run_suggest as suggest
+
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    files, errors = measure(settings, paths, stderr, use_cache=use_cache)
+    result = gate(settings, files, errors)
+    return suggest(result, _suggest_context(settings, use_cache), apply, output, (stdout, stderr))
+
+
+def record_history(settings: Settings, result: GateResult, stderr: TextIO) -> None:
+    """With ``track_history``, record the run (issue 5); a failure warns, the verdict stands."""
+    from qualitygate.history import record_check
+
+    warning = record_check(settings.root, settings.history_db, settings.history_retention_days, result)
+    if warning:
+        print(f"qualitygate: warning: {warning}", file=stderr)
+
+
+def run_merge(
+    settings: Settings, reports: Sequence[Path], outputs: Sequence[OutputSpec], stdout: TextIO | None = None
+) -> int:
+    """The ``merge`` command: shard reports -> one verdict in any format (issue 5)."""
+    from qualitygate.merge import merge_files
+
+    stdout = stdout or sys.stdout
+    result = merge_files(reports)
+    write_outputs(result, outputs, stdout, report_context(settings))
+    if settings.track_history:  # the merged result is the whole project, unlike each shard
+        record_history(settings, result, sys.stderr)
+    return exit_code(result)
+
+
+def _history_window(settings: Settings, days: int | None) -> int | None:
+    """``--days`` or else the retention; 0 means every run."""
+    window = settings.history_retention_days if days is None else days
+    return window or None
+
+
+def run_history(
+    settings: Settings, days: int | None, file: Path | None, top: int, fmt: str, stdout: TextIO | None = None
+) -> int:
+    """The ``history`` command: runs, trends, one file's points, the most-worsened functions."""
+    from qualitygate.history import database_path, load_history, project_path
+    from qualitygate.report.history_text import render_history
+
+    database = database_path(settings.root, settings.history_db)
+    relative = project_path(str(file), settings.root) if file else None
+    view = load_history(database, _history_window(settings, days), file=relative, top=top)
+    render_history(view, fmt, stdout or sys.stdout)
+    return 0
+
+
+def run_report(
+    settings: Settings,
+    paths: Sequence[Path],
+    output_dir: Path,
+    *,
+    days: int | None = None,
+    use_cache: bool = True,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """The ``report`` command: measure and gate, then write HTML, JSON and Markdown (issue 5)."""
+    from qualitygate.report import write_report
+
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    files, errors = measure(settings, paths, stderr, use_cache=use_cache)
+    result = gate(settings, files, errors)
+    written = write_report(result, settings, output_dir, _history_window(settings, days))
+    for warning in written.warnings:
+        print(f"qualitygate: warning: {warning}", file=stderr)
+    print(f"qualitygate: wrote {written.describe()}", file=stdout)
+    return 0

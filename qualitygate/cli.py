@@ -88,6 +88,80 @@ def check(
     raise SystemExit(run_check(settings, paths, outputs, options))
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Only drop fixed offenders and lower improved values; add no new ones.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
+def baseline(paths: tuple[Path, ...], prune: bool, jobs: int | None, config: Path | None) -> None:
+    """Record today's offenders in PATHS, so that check fails only on new or worse ones."""
+    settings = load(config, paths, jobs=jobs)
+    from qualitygate.app import run_baseline
+
+    raise SystemExit(run_baseline(settings, paths, prune))
+
+
+FORMAT_HELP = "Output format, repeatable; no PATH means stdout. Default: text."
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:PATH]", help=FORMAT_HELP)
+@click.option("--expect", type=click.IntRange(min=1), help="Fail with exit 2 unless exactly this many reports are given (one per shard).")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
+def merge(reports: tuple[Path, ...], formats: tuple[str, ...], expect: int | None, config: Path | None) -> None:
+    """Combine the JSON reports of ``check --shard K/N`` jobs into one verdict."""
+    from qualitygate.app import OutputSpec, run_merge
+    from qualitygate.errors import UsageError
+
+    if expect is not None and len(reports) != expect:
+        raise UsageError(f"merge --expect {expect}: got {len(reports)} reports; is a shard missing?")
+    settings = load(config, [])
+    raise SystemExit(run_merge(settings, reports, [OutputSpec.parse(text) for text in formats]))
+
+
+@main.command()
+@click.option("--days", type=click.IntRange(min=0), help="Only runs of the last N days (default: history_retention_days; 0: every run).")
+@click.option("--path", "file", type=click.Path(path_type=Path), help="Also show the trend of this one file.")
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="How many most-worsened functions to list.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
+def history(days: int | None, file: Path | None, top: int, fmt: str, config: Path | None) -> None:
+    """List the recorded runs and the trend of each metric (needs track_history = true)."""
+    from qualitygate.app import run_history
+
+    settings = load(config, [])
+    raise SystemExit(run_history(settings, days, file, top, fmt))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("qualitygate-report"), show_default=True, help="Where to write the HTML, JSON and Markdown files.")
+@click.option("--days", type=click.IntRange(min=0), help="History window for the trend charts (default: history_retention_days; 0: every run).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the metrics cache.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
+def report(paths: tuple[Path, ...], output_dir: Path, days: int | None, no_cache: bool, config: Path | None) -> None:
+    """Write an HTML report with trends, its data as JSON, and Markdown docs per module."""
+    from qualitygate.app import run_report
+
+    settings = load(config, paths)
+    raise SystemExit(run_report(settings, paths, output_dir, days=days, use_cache=not no_cache))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--apply", "apply_", is_flag=True, help="Rewrite the files instead of printing the patch.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the patch to this file instead of stdout.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the metrics cache or the AI answer cache.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
+def suggest(paths: tuple[Path, ...], apply_: bool, output: Path | None, no_cache: bool, config: Path | None) -> None:
+    """Print the verified AI rewrites for PATHS as a patch for `git apply`, or apply them."""
+    from qualitygate.app import run_suggest
+
+    settings = load(config, paths)
+    raise SystemExit(run_suggest(settings, paths, apply=apply_, output=output, use_cache=not no_cache))
+
+
 def run(argv: Sequence[str]) -> int:
     """The one error boundary: map every outcome to an exit code, never a traceback."""
     try:

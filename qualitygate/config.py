@@ -6,9 +6,12 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualitygate.errors import ConfigError
+
+if TYPE_CHECKING:
+    from qualitygate.overrides import Override
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -17,6 +20,25 @@ else:  # pragma: no cover - exercised only on old interpreters
 
 TABLE = "tool.qualitygate"
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AISettings:
+    """``[tool.qualitygate.ai]``: the chat-completions server that writes suggestions (issue 6).
+
+    The key itself is never configured here, only the name of the variable that holds it.
+    """
+
+    provider: str = "openai"  # "openai" (also Ollama, vLLM...) or "azure"
+    model: str | None = None
+    deployment: str | None = None  # Azure: the deployment name (defaults to model)
+    base_url: str | None = None  # OpenAI-compatible servers; else $OPENAI_BASE_URL
+    endpoint: str | None = None  # Azure; else $AZURE_OPENAI_ENDPOINT
+    api_version: str | None = None  # Azure; else $OPENAI_API_VERSION
+    api_key_env: str | None = None  # else OPENAI_API_KEY or AZURE_OPENAI_API_KEY
+    timeout: float = 60.0  # seconds per request
+    max_retries: int = 2  # on 429, 5xx and timeouts, with exponential backoff
+    concurrency: int = 4  # requests in flight at once
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,14 @@ class Settings:
     warning_rules: tuple[str, ...] = ()
     jobs: int = 0
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    baseline: str = ".qualitygate-baseline.json"  # relative to the project root (issue 4)
+    overrides: tuple[Override, ...] = ()  # per-path thresholds, last match wins (issue 4)
+    track_history: bool = False  # record every check in SQLite (issue 5)
+    history_db: str = ".qualitygate/history.db"  # relative to the project root
+    history_retention_days: int = 30  # runs older than this are pruned; 0 keeps every run
+    suggest: bool = False  # AI suggestions on every check (issue 6); --suggest/--no-suggest wins
+    max_suggestions: int = 10  # AI requests per run at most
+    ai: AISettings = field(default_factory=AISettings)
     root: Path = field(default_factory=Path.cwd)
     config_path: Path | None = None
 
@@ -72,6 +102,40 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "warning_rules": (_is_str_list, "a list of rule codes or metric names"),
     "jobs": (_non_negative_int, "a non-negative integer (0 means one per CPU)"),
     "max_file_bytes": (_non_negative_int, "a non-negative integer"),
+    "baseline": (lambda v: isinstance(v, str) and bool(v.strip()), "a file path relative to the project root"),
+    "overrides": (
+        lambda v: isinstance(v, list) and all(isinstance(t, dict) for t in v),
+        "an array of tables ([[tool.qualitygate.overrides]])",
+    ),
+    "track_history": (lambda v: isinstance(v, bool), "true or false"),
+    "history_db": (lambda v: isinstance(v, str) and bool(v.strip()), "a file path"),
+    "history_retention_days": (_non_negative_int, "a non-negative integer (0 keeps every run)"),
+    "suggest": (lambda v: isinstance(v, bool), "true or false"),
+    "max_suggestions": (_non_negative_int, "a non-negative integer"),
+    "ai": (lambda v: isinstance(v, dict), "a table ([tool.qualitygate.ai])"),
+}
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _env_name(value: object) -> bool:
+    return isinstance(value, str) and value.isidentifier()
+
+
+# [tool.qualitygate.ai]: key -> (validator, expected-type text), like KEYS (issue 6).
+AI_KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "provider": (lambda v: v in ("openai", "azure"), '"openai" or "azure"'),
+    "model": (_is_text, "a model name"),
+    "deployment": (_is_text, "an Azure deployment name"),
+    "base_url": (_is_text, "a URL"),
+    "endpoint": (_is_text, "an Azure endpoint URL"),
+    "api_version": (_is_text, "an API version string"),
+    "api_key_env": (_env_name, "the NAME of an environment variable (never the key itself)"),
+    "timeout": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),  # type: ignore[operator]
+    "max_retries": (_non_negative_int, "a non-negative integer"),
+    "concurrency": (lambda v: _is_int(v) and v >= 1, "a positive integer"),  # type: ignore[operator]
 }
 
 
@@ -143,7 +207,25 @@ def validate_table(table: Mapping[str, Any], path: Path, prefix: str = TABLE) ->
     for key in ("include", "exclude"):
         for pattern in values.get(key, ()):
             _check_glob(path, f"{prefix}.{key}", pattern)
+    if "ai" in values:
+        values["ai"] = _validate_ai(values["ai"], path, f"{prefix}.ai")
+    if "overrides" in values:
+        from qualitygate.overrides import parse_overrides
+
+        values["overrides"] = parse_overrides(values["overrides"], path, f"{prefix}.overrides")
     return values
+
+
+def _validate_ai(table: Mapping[str, Any], path: Path, prefix: str) -> AISettings:
+    """The ``ai`` sub-table; a bad value is described, not echoed (it might be a pasted key)."""
+    for key, value in table.items():
+        if key not in AI_KEYS:
+            raise ConfigError(_unknown_key_message(path, prefix, key, AI_KEYS))
+        check, expected = AI_KEYS[key]
+        if not check(value):
+            shown = f"a string of {len(value)} characters" if isinstance(value, str) else repr(value)
+            raise ConfigError(f"{path}: {prefix}.{key}: expected {expected}, got {shown}")
+    return AISettings(**table)
 
 
 def _unknown_key_message(path: Path, prefix: str, key: str, known: Mapping[str, object]) -> str:

@@ -77,6 +77,19 @@ class FunctionMetrics:
     length: int
     parameters: int
     max_nesting: int
+    # The first decorator's line (Python's co_firstlineno), so --diff sees decorator edits (issue 4).
+    first_lineno: int = 0
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One ``# qualitygate: ignore`` comment and what it covers (issue 4)."""
+
+    line: int  # where the comment is
+    scope: Scope  # FILE for ``ignore-file``, else FUNCTION
+    names: tuple[str, ...] = ()  # metric names or rule codes as written; empty means every rule
+    target: int = 0  # FUNCTION scope: the def line of the function it covers
+    problem: str = ""  # why it covers nothing (misplaced); empty when it applies
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class FileMetrics:
     halstead: Halstead
     dependencies: Dependencies
     functions: tuple[FunctionMetrics, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()  # read in the worker, where the source is (issue 4)
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,8 @@ class Violation:
     threshold: float
     message: str
     severity: Severity = Severity.ERROR
+    # The value the baseline recorded, set when this offender got worse than that (issue 4).
+    baseline_value: float | None = None
 
     @property
     def comparison(self) -> str:
@@ -148,6 +164,45 @@ class Summary:
     by_metric: dict[str, int] = field(default_factory=dict)
     average_maintainability_index: float = 100.0
     average_cyclomatic_complexity: float = 0.0
+    # Offenders that do not fail, each counted so none is silently gone (issue 4).
+    suppressed: int = 0
+    baselined: int = 0
+    informational: int = 0
+    fixed: int = 0
+
+
+@dataclass(frozen=True)
+class FixedOffender:
+    """A baseline entry that no longer fails, so the baseline can be tightened (issue 4)."""
+
+    rule: str
+    path: str
+    symbol: str  # the qualname, or the path for file rules
+    recorded: float  # the value in the baseline
+    value: float | None  # the value now; None when the function or file is gone
+
+
+class SuggestionKind(str, enum.Enum):
+    """Where a suggestion comes from: the offline advisor, or a verified AI rewrite (issue 6)."""
+
+    RULE = "rule"
+    AI = "ai"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Advice for one violation; an AI one carries a verified patch and the metrics it changes."""
+
+    kind: SuggestionKind
+    rule: str
+    path: str
+    line: int
+    qualname: str | None  # None for file-level rules (QG003)
+    text: str
+    patch: str | None = None  # a unified diff that `git apply` accepts (AI only)
+    verified: bool = False  # re-measured: the failing metric drops, nothing else gets worse
+    before: tuple[tuple[str, float], ...] = ()  # (metric, value) of the function, sorted
+    after: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +212,13 @@ class GateResult:
     files: tuple[FileMetrics, ...]
     violations: tuple[Violation, ...]
     errors: tuple[AnalysisError, ...]
+    # Advice only: never read by ``passed`` or the exit code (issue 6).
+    suggestions: tuple[Suggestion, ...] = ()
+    # Offenders taken out of ``violations`` (issue 4): none of them fails the gate.
+    suppressed: tuple[Violation, ...] = ()  # an inline ``# qualitygate: ignore``
+    baselined: tuple[Violation, ...] = ()  # in the baseline and no worse than recorded
+    informational: tuple[Violation, ...] = ()  # outside the code changed since --diff REF
+    fixed: tuple[FixedOffender, ...] = ()  # baseline entries that no longer fail
 
     @property
     def failing(self) -> tuple[Violation, ...]:
@@ -186,4 +248,8 @@ class GateResult:
             by_metric=by_metric,
             average_maintainability_index=round(sum(mis) / len(mis), 2) if mis else 100.0,
             average_cyclomatic_complexity=round(sum(ccs) / len(ccs), 2) if ccs else 0.0,
+            suppressed=len(self.suppressed),
+            baselined=len(self.baselined),
+            informational=len(self.informational),
+            fixed=len(self.fixed),
         )

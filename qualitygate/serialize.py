@@ -8,12 +8,17 @@ from qualitygate.models import (
     AnalysisError,
     Dependencies,
     FileMetrics,
+    FixedOffender,
     FunctionMetrics,
     GateResult,
     Halstead,
     Metric,
     RawMetrics,
+    Scope,
     Severity,
+    Suggestion,
+    SuggestionKind,
+    Suppression,
     Violation,
 )
 
@@ -38,7 +43,18 @@ def _file_to_dict(file: FileMetrics) -> dict[str, Any]:
             "local": list(file.dependencies.local),
         },
         "functions": [_flat(f) for f in file.functions],
+        "suppressions": [_suppression_to_dict(s) for s in file.suppressions],
     }
+
+
+def _suppression_to_dict(s: Suppression) -> dict[str, Any]:
+    return {"line": s.line, "scope": s.scope.value, "names": list(s.names), "target": s.target,
+            "problem": s.problem}  # fmt: skip
+
+
+def _suppression_from_dict(data: dict[str, Any]) -> Suppression:
+    return Suppression(data["line"], Scope(data["scope"]), tuple(data["names"]), data["target"],
+                       data["problem"])  # fmt: skip
 
 
 def violation_to_dict(v: Violation) -> dict[str, Any]:
@@ -54,6 +70,7 @@ def violation_to_dict(v: Violation) -> dict[str, Any]:
         "threshold": v.threshold,
         "message": v.message,
         "severity": v.severity.value,
+        "baseline_value": v.baseline_value,
     }
 
 
@@ -66,6 +83,13 @@ def to_dict(result: GateResult) -> dict[str, Any]:
         "files": [_file_to_dict(f) for f in result.files],
         "violations": [violation_to_dict(v) for v in result.violations],
         "errors": [dataclasses.asdict(e) for e in result.errors],
+        # Offenders that do not fail, in lists of their own so older readers see no change (issue 4).
+        "suppressed": [violation_to_dict(v) for v in result.suppressed],
+        "baselined": [violation_to_dict(v) for v in result.baselined],
+        "informational": [violation_to_dict(v) for v in result.informational],
+        "fixed": [_flat(f) for f in result.fixed],
+        # Advice that never changes the verdict (issue 6); docs/suggestions.md.
+        "suggestions": [suggestion_to_dict(s) for s in result.suggestions],
     }
 
 
@@ -81,7 +105,28 @@ def _file_from_dict(data: dict[str, Any]) -> FileMetrics:
             tuple(deps["stdlib"]), tuple(deps["third_party"]), tuple(deps["local"])
         ),
         functions=tuple(FunctionMetrics(**f) for f in data["functions"]),
+        suppressions=tuple(_suppression_from_dict(s) for s in data.get("suppressions", ())),
     )
+
+
+def file_to_dict(file: FileMetrics) -> dict[str, Any]:
+    """One file's metrics as the report writes them (the cache and history store this shape)."""
+    return _file_to_dict(file)
+
+
+def file_from_dict(data: dict[str, Any]) -> FileMetrics:
+    """Inverse of ``file_to_dict``; raises KeyError or TypeError on a malformed dict."""
+    return _file_from_dict(data)
+
+
+def error_to_dict(error: AnalysisError) -> dict[str, Any]:
+    """One analysis error as the report writes it."""
+    return {"path": error.path, "line": error.line, "message": error.message}
+
+
+def error_from_dict(data: dict[str, Any]) -> AnalysisError:
+    """Inverse of ``error_to_dict``."""
+    return AnalysisError(path=data["path"], line=data["line"], message=data["message"])
 
 
 def violation_from_dict(data: dict[str, Any]) -> Violation:
@@ -97,6 +142,7 @@ def violation_from_dict(data: dict[str, Any]) -> Violation:
         threshold=data["threshold"],
         message=data["message"],
         severity=Severity(data.get("severity", "error")),
+        baseline_value=data.get("baseline_value"),
     )
 
 
@@ -108,4 +154,45 @@ def from_dict(data: dict[str, Any]) -> GateResult:
         files=tuple(_file_from_dict(f) for f in data["files"]),
         violations=tuple(violation_from_dict(v) for v in data["violations"]),
         errors=tuple(AnalysisError(**e) for e in data["errors"]),
+        suppressed=_violations(data.get("suppressed", ())),
+        baselined=_violations(data.get("baselined", ())),
+        informational=_violations(data.get("informational", ())),
+        fixed=tuple(FixedOffender(**f) for f in data.get("fixed", ())),
+        suggestions=tuple(suggestion_from_dict(s) for s in data.get("suggestions", ())),
+    )
+
+
+def _violations(items: Any) -> tuple[Violation, ...]:
+    return tuple(violation_from_dict(v) for v in items)
+
+
+def suggestion_to_dict(s: Suggestion) -> dict[str, Any]:
+    """One suggestion as the JSON report writes it; metrics before and after as objects."""
+    return {
+        "kind": s.kind.value,
+        "rule": s.rule,
+        "path": s.path,
+        "line": s.line,
+        "qualname": s.qualname,
+        "text": s.text,
+        "patch": s.patch,
+        "verified": s.verified,
+        "before": dict(s.before),
+        "after": dict(s.after),
+    }
+
+
+def suggestion_from_dict(data: dict[str, Any]) -> Suggestion:
+    """Inverse of ``suggestion_to_dict``."""
+    return Suggestion(
+        kind=SuggestionKind(data["kind"]),
+        rule=data["rule"],
+        path=data["path"],
+        line=data["line"],
+        qualname=data["qualname"],
+        text=data["text"],
+        patch=data["patch"],
+        verified=data["verified"],
+        before=tuple(data["before"].items()),
+        after=tuple(data["after"].items()),
     )

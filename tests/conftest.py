@@ -79,3 +79,11 @@ def stdlib_files(limit_bytes: int = 60_000, tests: bool = False) -> list[Path]:
             if name.endswith(".py") and path.stat().st_size <= limit_bytes:
                 found.append(path)
     return found
+
+
+@pytest.fixture
+def repo(tmp_path: Path):
+    """A real, empty git repository on branch ``main`` (tests/gitrepo.py), for the adoption tests."""
+    from .gitrepo import GitRepo
+
+    return GitRepo(tmp_path / "repo")

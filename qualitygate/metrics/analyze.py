@@ -22,6 +22,7 @@ from qualitygate.models import (
     Halstead,
     RawMetrics,
 )
+from qualitygate.suppressions import scan as scan_suppressions
 
 
 def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:
@@ -52,6 +53,7 @@ def _function_metrics(
         length=end - node.lineno + 1,
         parameters=info.parameters,
         max_nesting=info.max_nesting,
+        first_lineno=min([d.lineno for d in node.decorator_list], default=node.lineno),
     )
 
 
@@ -97,6 +99,8 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
         ),
         dependencies=deps,
         functions=tuple(sorted(functions, key=lambda f: (f.lineno, f.qualname))),
+        # Comments are not in the tree, and only this worker holds the source (issue 4).
+        suppressions=scan_suppressions(source, tree, [info.node for info in structure.functions]),
     )
 
 

@@ -1,4 +1,5 @@
 """Raw line counts equal to radon 6.0.1's ``raw.analyze``, in one linear pass without tokenize."""
+
 from __future__ import annotations
 
 import re
@@ -30,17 +31,30 @@ from qualitygate.models import RawMetrics
 _INSIDE, _OPEN, _CLOSE = "\x01", "\x02", "\x03"
 _UNCLOSED = "$"  # tokenize's ERRORTOKEN, like a real "$"
 
-# tokenize's ContStr, Single3 and Double3: a backslash escapes any character, a newline too,
-# in raw strings as well. A match starts at the quote or '#' (prefix letters stay outside), so
-# the regex engine skips to the next candidate at C speed; the one group makes split() keep it.
+# tokenize's Single3, Double3 and ContStr: a backslash escapes any character, a newline too,
+# in raw strings as well. A one-quote string continued by a backslash-newline ends on the first
+# line with a closing quote; tokenize goes on past any other line that ends in a backslash,
+# even an escaped one (invalid Python, but that is what radon sees).
+_ONE_QUOTE = (
+    r"Q(?!QQ)[^Q\\\n]*(?:\\[^\n][^Q\\\n]*)*"  # its first line, as ContStr
+    r"(?:Q|\\\n"  # closed there, or continued
+    r"(?:(?:[^Q\\\n]|\\[^\n])*(?:\\|(?<=\\))\n)*"  # lines without a closing quote
+    r"(?:[^Q\\\n]|\\[^\n])*Q)"  # the line that closes it
+)
+_STRING_FORMS = (
+    r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''",
+    r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""',
+    *(_ONE_QUOTE.replace("Q", quote) for quote in "'\""),
+)
+_WHOLE_STRING = re.compile("|".join(_STRING_FORMS), re.DOTALL)
+# One scan for strings and comments. A match starts at the quote or '#' (prefix letters stay
+# outside), so the regex engine skips to the next one at C speed; a lookbehind picks the form.
+# A quote that starts no string takes the rest of the text, so no stretch is scanned twice
+# (radon gives up there anyway). The one group makes split() return the matches.
 _SCAN = re.compile(
-    r"""(['"#](?:"""
-    r"""(?<=\#)[^\n]*"""
-    r"""|(?<=')''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"""
-    r"""|(?<=")""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\""""
-    r"""|(?<=')(?!'')[^'\\\n]*(?:\\.[^'\\\n]*)*'"""
-    r"""|(?<=")(?!"")[^"\\\n]*(?:\\.[^"\\\n]*)*\""""
-    r"""|))""",
+    "(['\"#](?:"
+    + "|".join(f"(?<={re.escape(form[0])}){form[1:]}" for form in (r"#[^\n]*", *_STRING_FORMS))
+    + "|.*))",
     re.DOTALL,
 )
 _NON_EMPTY = re.compile(r"[^\n]+")
@@ -55,12 +69,13 @@ _ASCII_CODE = (
 _BAD_CODE = re.compile("[^\\w" + re.escape(_CODE_CHARS) + r"]|!(?!=)|\\(?!\n)")
 
 # The few characters that line-level decisions need, and what each decision keeps of them.
-_MARKS = b"()[]{}\\\n#:;" + (_OPEN + _CLOSE).encode()
+_OPEN_BYTE, _CLOSE_BYTE = _OPEN.encode(), _CLOSE.encode()
+_MARKS = b"()[]{}\\\n#:;" + _OPEN_BYTE + _CLOSE_BYTE
 _NOT_MARKS = bytes(set(range(256)) - set(_MARKS))
 _TO_PARENS = bytes.maketrans(b"[]{}", b"()()")  # tokenize counts all brackets as one depth
 _NOT_STATE = b"#:;"
-_NOT_COMMENTS = b"()[]{}\\:;" + (_OPEN + _CLOSE).encode()
-_NOT_COLONS = b"()[]{}\\#;" + (_OPEN + _CLOSE).encode()
+_NOT_COMMENTS = b"()[]{}\\:;" + _OPEN_BYTE + _CLOSE_BYTE
+_NOT_COLONS = b"()[]{}\\#;" + _OPEN_BYTE + _CLOSE_BYTE
 _ZERO_ONE = bytes.maketrans(b"\n\x01", b"\x00\x01")
 _PAIR_PASSES = 4  # cancels ordinary nesting; a deeper line just stays a (harmless) event
 
@@ -71,6 +86,7 @@ _STRING_TOKENS = frozenset(
     for cased in product(*({c, c.upper()} for c in prefix))
     for quote in "'\""
 )
+_SINGLE_HEADS = _STRING_TOKENS | {"", "#"}  # how a group of one token can start
 _NO_TOKEN = " \t\n#\\" + _INSIDE + _OPEN + _CLOSE  # what may follow a line's last token
 _NOT_TOKEN_OR_COMMENT = re.compile("[" + re.escape(_NO_TOKEN.replace("#", "")) + "]+")
 
@@ -117,8 +133,7 @@ class _Marks:
 
     state: dict[int, bytes]  # line -> what on it changes tokenize's state at its end
     comments: bytes  # 1 where the line holds a comment
-    colons: list[int]  # lines holding a ':'
-    walrus: list[int]  # lines holding a ':='
+    colons: list[int]  # lines holding a ':' (or a ':=')
     semicolons: list[int]  # lines holding a ';'
 
 
@@ -152,7 +167,9 @@ def analyze_raw(source: str) -> RawAnalysis:
     return RawAnalysis(_metrics(*(s[-1] for s in sums)), sums)
 
 
-def _metrics(sloc: int, blank: int, multi: int, single: int, comments: int, lloc: int) -> RawMetrics:
+def _metrics(
+    sloc: int, blank: int, multi: int, single: int, comments: int, lloc: int
+) -> RawMetrics:
     return RawMetrics(
         loc=sloc + blank + multi + single,
         lloc=lloc,
@@ -176,10 +193,13 @@ def _mask(text: str) -> str:
         inner = _NON_EMPTY.sub(_INSIDE, token[token.index("\n") : token.rindex("\n")])
         markers[index] = token[0] + _OPEN + inner + "\n" + _CLOSE
         index = multi_line.find(1, index + 1)
-    if "'" in tokens or '"' in tokens:  # a lone quote: the empty alternative, no string starts
-        for index, token in enumerate(tokens):
-            if token in ("'", '"'):
-                markers[index] = _UNCLOSED
+    if (
+        tokens
+        and not parts[-1]
+        and tokens[-1][0] != "#"
+        and not _WHOLE_STRING.fullmatch(tokens[-1])
+    ):
+        markers[-1] = _UNCLOSED + "\n" * tokens[-1].count("\n")  # the rest of the text
     parts[1::2] = markers
     return "".join(parts)
 
@@ -189,20 +209,13 @@ def _read_marks(encoded: bytes, lines: list[str]) -> _Marks:
     marks = encoded.translate(None, _NOT_MARKS)
     comments = (marks.translate(None, _NOT_COMMENTS) + b"\n").replace(b"#\n", b"\x01")
     colon_rows = marks.translate(None, _NOT_COLONS).split(b"\n")
-    colons = list(compress(range(len(colon_rows)), colon_rows))
-    has_walrus = map(str.__contains__, map(lines.__getitem__, colons), repeat(":="))
-    semicolons = [] if b";" not in marks else _lines_with(lines, ";")
+    semicolons = map(str.__contains__, lines, repeat(";")) if b";" in marks else ()
     return _Marks(
         state=_state_lines(marks.translate(_TO_PARENS, _NOT_STATE)),
         comments=comments.translate(_ZERO_ONE)[: len(lines)],
-        colons=colons,
-        walrus=list(compress(colons, has_walrus)),
-        semicolons=semicolons,
+        colons=list(compress(range(len(colon_rows)), colon_rows)),
+        semicolons=list(compress(range(len(lines)), semicolons)),
     )
-
-
-def _lines_with(lines: list[str], text: str) -> list[int]:
-    return list(compress(range(len(lines)), map(str.__contains__, lines, repeat(text))))
 
 
 def _state_lines(state: bytes) -> dict[int, bytes]:
@@ -239,14 +252,14 @@ def _groups(events: dict[int, bytes], lines: list[str]) -> tuple[list[tuple[int,
     for line, what in events.items():
         if line >= len(lines):
             break
-        if in_string and not what.startswith(b"\x03"):
+        if in_string and not what.startswith(_CLOSE_BYTE):
             continue  # a line inside a multi-line string
         closed_before = depth == 0 and not backslash and not in_string
         if start < 0:
             start = line
         depth += what.count(b"(") - what.count(b")")
         backslash = what.endswith(b"\\")
-        in_string = what.endswith(b"\x02")
+        in_string = what.endswith(_OPEN_BYTE)
         if closed_before if not lines[line] else depth == 0 and not backslash and not in_string:
             if line > start:
                 groups.append((start, line))
@@ -283,7 +296,7 @@ def _first_bad_code(masked: str, encoded: bytes) -> int:
 
 def _group_at(groups: list[tuple[int, int]], line: int) -> tuple[int, int] | None:
     """The multi-line group holding ``line``, if any (``groups`` is sorted)."""
-    index = bisect_right(groups, (line, line)) - 1
+    index = bisect_left(groups, (line + 1,)) - 1  # the last group starting at or before line
     if index >= 0 and groups[index][1] >= line:
         return groups[index]
     return None
@@ -295,7 +308,11 @@ def _any_within(sorted_lines: list[int], first: int, last: int) -> bool:
 
 
 def _one_line_lloc(
-    lines: list[str], stripped: list[str], kinds: bytearray, marks: _Marks, groups: list[tuple[int, int]]
+    lines: list[str],
+    stripped: list[str],
+    kinds: bytearray,
+    marks: _Marks,
+    groups: list[tuple[int, int]],
 ) -> list[int]:
     """radon's ``_logical`` of every line as a group of its own (multi-line groups come later).
 
@@ -305,9 +322,7 @@ def _one_line_lloc(
     lloc = list(kinds.translate(_LLOC_BASE))
     code = map(str.rstrip, map(lines.__getitem__, marks.colons), repeat(_NO_TOKEN))
     for line in compress(marks.colons, map(not_, map(str.endswith, code, repeat(":")))):
-        lloc[line] = 2
-    for line in marks.walrus:  # ':=' is a token of its own, not a ':'
-        lloc[line] = _masked_lloc(lines[line])
+        lloc[line] = 2 if ":=" not in lines[line] else _masked_lloc(lines[line])
     for line in marks.semicolons:
         if not _group_at(groups, line):
             lloc[line] = _radon_lloc(stripped[line : line + 1])
@@ -360,13 +375,15 @@ def _group_lloc(first: int, last: int, lines: list[str], stripped: list[str], ma
     """``_logical`` of a multi-line group that is not a single token."""
     if _any_within(marks.semicolons, first, last):
         return _radon_lloc(stripped[first : last + 1])
-    if lines[first] == "\\" or _any_within(marks.walrus, first, last):
+    colons = marks.colons[bisect_left(marks.colons, first) : bisect_right(marks.colons, last)]
+    if lines[first] == "\\" or any(":=" in lines[line] for line in colons):
         return _masked_lloc("\n".join(lines[first : last + 1]))
-    if not _any_within(marks.colons, first, last):
+    if not colons:
         return 1  # its first line holds a token: it is neither empty nor a comment
-    while not lines[last].rstrip(_NO_TOKEN):
-        last -= 1
-    return 1 if lines[last].rstrip(_NO_TOKEN).endswith(":") else 2
+    end = last
+    while not lines[end].rstrip(_NO_TOKEN):
+        end -= 1
+    return 1 if lines[end].rstrip(_NO_TOKEN).endswith(":") else 2
 
 
 def _single_token(first: int, last: int, lines: list[str]) -> tuple[int, str] | None:
@@ -384,7 +401,7 @@ def _single_token(first: int, last: int, lines: list[str]) -> tuple[int, str] | 
         and not any(map(str.startswith, lines[first + 1 : last], repeat(_CLOSE)))
     ):
         return first, head[:-1]
-    if head.rstrip(" \t\\" + _OPEN) not in _STRING_TOKENS | {"", "#"}:
+    if head.rstrip(" \t\\" + _OPEN) not in _SINGLE_HEADS:
         return None
     core = _NOT_TOKEN_OR_COMMENT.sub("", "\n".join(lines[first : last + 1]))
     if core != "#" and core not in _STRING_TOKENS:

@@ -4,7 +4,15 @@ from __future__ import annotations
 from typing import TextIO
 from urllib.parse import quote
 
-from qualitygate.models import GateResult, Metric, Severity, Violation, format_number
+from qualitygate.models import (
+    GateResult,
+    Metric,
+    Severity,
+    Suggestion,
+    SuggestionKind,
+    Violation,
+    format_number,
+)
 from qualitygate.reporters import ReportContext
 from qualitygate.reporters.ci_common import rule_for, worst_first
 
@@ -95,6 +103,24 @@ def _errors(result: GateResult) -> Section:
     return ["", "### Files not analysed", "", "| location | reason |", "|---|---|"], rows
 
 
+def _suggestion_row(s: Suggestion, context: ReportContext) -> str:
+    symbol = f" {_code(s.qualname)}" if s.qualname else ""
+    row = f"- {_link(s.path, s.line, context)} {s.rule}{symbol}: {s.text}"
+    if s.kind is not SuggestionKind.AI or not s.patch:
+        return row
+    fence = "````" if "```" in s.patch else "```"
+    return (f"{row}\n\n<details><summary>Verified patch</summary>\n\n{fence}diff\n"
+            f"{s.patch}{fence}\n\n</details>\n")  # fmt: skip
+
+
+def _suggestions(result: GateResult, context: ReportContext) -> Section:
+    """Issue 6: the advice for each violation, and each verified AI rewrite with its patch."""
+    if not result.suggestions:
+        return [], []
+    rows = [_suggestion_row(s, context) for s in result.suggestions]
+    return ["", "### Suggestions", ""], rows
+
+
 def _size(lines: list[str]) -> int:
     return sum(len(line.encode("utf-8")) + 1 for line in lines)
 
@@ -123,7 +149,7 @@ def summary(
     """The whole summary; table rows past ``max_rows`` or ``limit`` bytes become a note."""
     lines = _head(result)
     budget = limit - _size(lines) - 1024  # room for the notes
-    for header, rows in (_offenders(result, context), _errors(result)):
+    for header, rows in (_offenders(result, context), _errors(result), _suggestions(result, context)):
         kept = _fit(rows, budget - _size(header), max_rows)
         lines += header + kept
         budget -= _size(header + kept)

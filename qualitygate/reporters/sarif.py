@@ -5,10 +5,18 @@ import json
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from qualitygate.models import AnalysisError, GateResult, Severity, Violation
+from qualitygate.models import (
+    AnalysisError,
+    GateResult,
+    Severity,
+    Suggestion,
+    SuggestionKind,
+    Violation,
+)
 from qualitygate.reporters import ReportContext
 from qualitygate.reporters.ci_common import FINGERPRINT_KEY, fingerprints
 from qualitygate.rules import RULES, Rule
+from qualitygate.serialize import suggestion_to_dict
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -98,6 +106,32 @@ def _notification(e: AnalysisError) -> dict[str, Any]:
     }
 
 
+def _add_suggestions(
+    result: GateResult, rules: list[dict[str, Any]], results: list[dict[str, Any]]
+) -> None:
+    """Issue 6: advice in each result's message and properties, and what it covers in rule help.
+
+    Added only when the run has suggestions, so logs without them stay as they were.
+    """
+    from qualitygate.suggestions import RULE_ADVICE
+
+    advice: dict[tuple[str, str, int, str], list[Suggestion]] = {}
+    for s in result.suggestions:
+        advice.setdefault((s.path, s.rule, s.line, s.qualname or s.path), []).append(s)
+    for v, entry in zip(result.violations, results, strict=True):
+        found = advice.get((v.path, v.rule, v.line, v.symbol), [])
+        for s in found:
+            if s.kind is SuggestionKind.RULE:
+                entry["message"]["text"] += f"\nSuggestion: {s.text}"
+        if found:
+            entry["properties"]["suggestions"] = [suggestion_to_dict(s) for s in found]
+    for rule in rules:
+        extra = RULE_ADVICE.get(rule["id"])
+        if extra:
+            rule["help"]["text"] += f"\n\nSuggestions: {extra}"
+            rule["help"]["markdown"] += f"\n\n**Suggestions:** {extra}"
+
+
 def to_sarif(result: GateResult, context: ReportContext) -> dict[str, Any]:
     """The SARIF log: one run, rules in registry order, results in report order."""
     rules = _rules(result, context)
@@ -110,6 +144,8 @@ def to_sarif(result: GateResult, context: ReportContext) -> dict[str, Any]:
         _result(v, index[v.rule], fp)
         for v, fp in zip(result.violations, fingerprints(result.violations), strict=True)
     ]
+    if result.suggestions:
+        _add_suggestions(result, rules, results)
     # Files that could not be analysed are tool notifications, not findings.
     invocation = {
         "executionSuccessful": True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TextIO
 
-from qualitygate.models import GateResult, Severity, Violation, format_number
+from qualitygate.models import GateResult, Severity, SuggestionKind, Violation, format_number
 from qualitygate.reporters import ReportContext
 
 _RED, _YELLOW, _GREEN, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[32m", "\033[1m", "\033[0m"
@@ -14,19 +14,50 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"{code}{text}{_RESET}" if color else text
 
 
-def _violation_line(v: Violation, color: bool) -> str:
-    code = _paint(v.rule, _YELLOW if v.severity is Severity.WARNING else _RED, color)
-    kind = " warning" if v.severity is Severity.WARNING else ""
+def _violation_line(v: Violation, color: bool, info: bool = False) -> str:
+    quiet = info or v.severity is Severity.WARNING
+    code = _paint(v.rule, _YELLOW if quiet else _RED, color)
+    kind = " info" if info else " warning" if v.severity is Severity.WARNING else ""
     value, threshold = format_number(v.value), format_number(v.threshold)
+    # Issue 4: say why a recorded offender fails, and that an unchanged one does not.
+    note = " (not changed since the --diff base; not gated)" if info else ""
+    if v.baseline_value is not None:
+        note = f" (worse than the baseline's {format_number(v.baseline_value)})"
     return (
         f"{v.path}:{v.line}: {code}{kind} {v.symbol} {v.metric.value} "
-        f"{value} {v.comparison} {threshold}"
+        f"{value} {v.comparison} {threshold}{note}"
     )
+
+
+def _fixed_lines(result: GateResult) -> list[str]:
+    """Baseline entries that no longer fail, and how to lock the improvement in (issue 4)."""
+    if not result.fixed:
+        return []
+    lines = ["fixed since the baseline (run 'qualitygate baseline --prune' to tighten it):"]
+    for f in result.fixed:
+        now = "gone" if f.value is None else f"now {format_number(f.value)}"
+        lines.append(f"  {f.path}: {f.rule} {f.symbol} was {format_number(f.recorded)}, {now}")
+    return [*lines, ""]
+
+
+def _suggestion_lines(result: GateResult) -> dict[tuple[str, str, int, str], list[str]]:
+    """Indented advice lines per violation (issue 6): the rule-based one, then any AI rewrite."""
+    found: dict[tuple[str, str, int, str], list[str]] = {}
+    for s in result.suggestions:
+        text = f"    suggestion: {s.text}"
+        if s.kind is SuggestionKind.AI:
+            text = f"    {s.text}; `qualitygate suggest {s.path}` prints the patch"
+        found.setdefault((s.path, s.rule, s.line, s.qualname or s.path), []).append(text)
+    return found
 
 
 def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     """One block per file with problems; errors name the path and line."""
-    lines = [(v.path, _violation_line(v, context.color)) for v in result.violations]
+    advice = _suggestion_lines(result)
+    lines = [(v.path, line) for v in result.violations
+             for line in (_violation_line(v, context.color),
+                          *advice.get((v.path, v.rule, v.line, v.symbol), ()))]  # fmt: skip
+    lines += [(v.path, _violation_line(v, context.color, info=True)) for v in result.informational]
     for e in result.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
         lines.append((e.path, f"{where}: {_paint('error', _RED, context.color)} {e.message}"))
@@ -35,6 +66,8 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
         for _, line in group:
             stream.write(line + "\n")
         stream.write("\n")
+    for line in _fixed_lines(result):
+        stream.write(line + "\n")
     stream.write(summary_line(result, context.color) + "\n")
 
 
@@ -45,8 +78,13 @@ def summary_line(result: GateResult, color: bool = False) -> str:
     detail = f" ({parts})" if parts else ""
     verdict = _paint("PASSED", _GREEN, color) if result.passed else _paint("FAILED", _RED, color)
     warnings = f", {s.warnings} warning{'s' * (s.warnings != 1)}" if s.warnings else ""
+    # Offenders that do not fail are counted too, so none is silently gone (issue 4).
+    counts = ((s.baselined, "baselined"), (s.suppressed, "suppressed"), (s.fixed, "fixed"),
+              (s.informational, "not changed (info)"))  # fmt: skip
+    set_aside = "".join(f", {n} {label}" for n, label in counts if n)
     return (
         f"{_paint('qualitygate', _BOLD, color)} {verdict}: {s.files} file{'s' * (s.files != 1)}, "
         f"{s.functions} function{'s' * (s.functions != 1)}, {s.violations} violation"
-        f"{'s' * (s.violations != 1)}{detail}{warnings}, {s.errors} error{'s' * (s.errors != 1)}"
+        f"{'s' * (s.violations != 1)}{detail}{warnings}{set_aside}, "
+        f"{s.errors} error{'s' * (s.errors != 1)}"
     )

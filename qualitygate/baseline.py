@@ -1,0 +1,273 @@
+"""The baseline (ratchet): today's offenders, recorded so that only new or worse ones fail."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from qualitygate.errors import QualityGateError
+from qualitygate.models import FileMetrics, FixedOffender, GateResult, Scope, Severity, Violation
+from qualitygate.overrides import root_relative
+from qualitygate.rules import RULES_BY_CODE, Rule
+
+FORMAT_VERSION = 1
+FILE_SYMBOL = "<module>"  # the symbol of file rules: Python's own name for module-level code
+Key = tuple[str, str, str]  # (path from the project root, qualname or FILE_SYMBOL, rule code)
+
+
+class BaselineError(QualityGateError):
+    """The baseline file cannot be read, parsed or written."""
+
+
+@dataclass(frozen=True, order=True)
+class Entry:
+    """One recorded offender; matched by path, qualname and rule, never by line."""
+
+    path: str  # relative to the project root, '/'-separated, so it works from any cwd
+    symbol: str
+    rule: str
+    value: float
+
+    @property
+    def key(self) -> Key:
+        """What a current violation must share to match this entry."""
+        return (self.path, self.symbol, self.rule)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Every recorded offender, sorted."""
+
+    entries: tuple[Entry, ...] = ()
+
+
+def baseline_path(root: Path, setting: str) -> Path:
+    """The ``baseline`` key, relative to the project root."""
+    return root / setting
+
+
+# -- the file ------------------------------------------------------------------------------------
+
+
+def load(path: Path) -> Baseline | None:
+    """The baseline at ``path``; None when there is none. A broken one is an error, not empty:
+    treating it as empty would fail every recorded offender at once."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"{path}: cannot read the baseline: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BaselineError(
+            f"{path}:{exc.lineno}: the baseline is not valid JSON ({exc.msg}); resolve the "
+            "merge conflict, or record it again with 'qualitygate baseline'"
+        ) from None
+    return Baseline(tuple(_parse(data, path)))
+
+
+def _parse(data: Any, path: Path) -> list[Entry]:
+    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+        raise BaselineError(f"{path}: not a version {FORMAT_VERSION} qualitygate baseline")
+    entries = data.get("entries")
+    if not isinstance(entries, list):
+        raise BaselineError(f"{path}: entries: expected a list")
+    return [_entry(item, path, index) for index, item in enumerate(entries)]
+
+
+def _entry(item: Any, path: Path, index: int) -> Entry:
+    fields = ("path", "symbol", "rule")
+    ok = isinstance(item, dict) and all(isinstance(item.get(f), str) for f in fields)
+    value = item.get("value") if isinstance(item, dict) else None
+    if not ok or not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise BaselineError(
+            f"{path}: entries[{index}]: expected {{path, symbol, rule: strings, value: number}}"
+        )
+    return Entry(item["path"], item["symbol"], item["rule"], value)
+
+
+def dumps(baseline: Baseline) -> str:
+    """Sorted keys and one entry per line, so a change to one offender is a one-line diff."""
+    lines = [json.dumps(vars(e), sort_keys=True, ensure_ascii=False) for e in sorted(baseline.entries)]
+    body = "[\n" + ",\n".join(f"    {line}" for line in lines) + "\n  ]" if lines else "[]"
+    return f'{{\n  "entries": {body},\n  "version": {FORMAT_VERSION}\n}}\n'
+
+
+def write(path: Path, baseline: Baseline) -> None:
+    """Write atomically: a temporary file in the same folder, then ``os.replace``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(dumps(baseline))
+            os.replace(temp, path)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
+
+
+# -- matching offenders to entries ---------------------------------------------------------------
+
+
+def _rule(code: str) -> Rule | None:
+    return RULES_BY_CODE.get(code)
+
+
+def _recorded_value(value: float) -> float:
+    """What the file stores: integers as they are, maintainability to two decimals."""
+    return value if float(value).is_integer() else round(value, 2)
+
+
+def _worse(rule: Rule | None, value: float, recorded: float) -> bool:
+    return rule is not None and rule.fails(_recorded_value(value), recorded)
+
+
+def _badness(rule: Rule | None, value: float) -> float:
+    """Sort key: the worst value first (highest complexity, lowest maintainability)."""
+    return -value if rule is None or rule.higher_is_worse else value
+
+
+class _Paths:
+    """Report paths -> paths from the project root, computed once per file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        if path not in self.cache:
+            self.cache[path] = root_relative(path, self.root)
+        return self.cache[path]
+
+    def key(self, v: Violation) -> Key:
+        rule = _rule(v.rule)
+        symbol = FILE_SYMBOL if rule is not None and rule.scope is Scope.FILE else v.symbol
+        return (self(v.path), symbol, v.rule)
+
+
+def _match(
+    entries: Iterable[Entry], present: Sequence[Violation], paths: _Paths
+) -> tuple[list[Entry | None], list[Entry]]:
+    """Pair entries with offenders of the same key, worst with worst (a getter and a setter can
+    share a qualname); return each offender's entry and the entries left without one."""
+    recorded: dict[Key, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        recorded[entry.key].append(entry)
+    offenders: dict[Key, list[int]] = defaultdict(list)
+    for index, v in enumerate(present):
+        offenders[paths.key(v)].append(index)
+    pairing: list[Entry | None] = [None] * len(present)
+    leftover: list[Entry] = []
+    for key, group in recorded.items():
+        rule = _rule(key[2])
+        group.sort(key=lambda e: _badness(rule, e.value))
+        indices = sorted(offenders.get(key, []), key=lambda i: _badness(rule, present[i].value))
+        for index, entry in zip(indices, group, strict=False):  # the extra entries are the leftover
+            pairing[index] = entry
+        leftover.extend(group[len(indices) :])
+    return pairing, leftover
+
+
+def _present(result: GateResult) -> list[Violation]:
+    """Every offender still there, whether it fails, is suppressed or is outside --diff."""
+    return [*result.violations, *result.suppressed, *result.informational]
+
+
+def _measured(result: GateResult, paths: _Paths) -> set[str]:
+    return {paths(f.path) for f in result.files}
+
+
+# -- check: set recorded offenders aside ---------------------------------------------------------
+
+
+def apply(result: GateResult, baseline: Baseline, root: Path) -> GateResult:
+    """Recorded offenders no worse than recorded become ``baselined``; worse ones keep failing
+    with the recorded value; entries whose offender is gone become ``fixed``."""
+    paths = _Paths(root)
+    measured = _measured(result, paths)
+    present = _present(result)
+    pairing, leftover = _match((e for e in baseline.entries if e.path in measured), present, paths)
+    kept: list[Violation] = []
+    baselined: list[Violation] = []
+    for v, entry in zip(result.violations, pairing, strict=False):  # ``present`` starts with them
+        if entry is None or v.severity is not Severity.ERROR:
+            kept.append(v)
+        elif _worse(_rule(v.rule), v.value, entry.value):
+            kept.append(replace(v, baseline_value=entry.value))
+        else:
+            baselined.append(v)
+    fixed = sorted((_fixed(e, result.files, paths) for e in leftover), key=lambda f: (f.path, f.symbol, f.rule))
+    return replace(result, violations=tuple(kept), baselined=tuple(baselined), fixed=tuple(fixed))
+
+
+def _fixed(entry: Entry, files: Iterable[FileMetrics], paths: _Paths) -> FixedOffender:
+    file = next(f for f in files if paths(f.path) == entry.path)
+    rule = _rule(entry.rule)
+    metric = rule.metric.value if rule else ""
+    if entry.symbol == FILE_SYMBOL:
+        return FixedOffender(entry.rule, file.path, file.path, entry.value, getattr(file, metric, None))
+    values = [getattr(fn, metric, None) for fn in file.functions if fn.qualname == entry.symbol]
+    return FixedOffender(entry.rule, file.path, entry.symbol, entry.value, values[0] if values else None)
+
+
+# -- baseline: record or tighten -----------------------------------------------------------------
+
+
+def record(result: GateResult, root: Path) -> list[Entry]:
+    """An entry for every offender that fails today (suppressed ones need none)."""
+    paths = _Paths(root)
+    return [
+        Entry(*paths.key(v), _recorded_value(v.value))
+        for v in result.violations
+        if v.severity is Severity.ERROR
+    ]
+
+
+def _tightened(old: Iterable[Entry], result: GateResult, paths: _Paths) -> list[Entry]:
+    """``--prune``: drop entries whose offender is gone, lower those that improved, add none."""
+    pairing, _ = _match(old, _present(result), paths)
+    tightened = []
+    for v, entry in zip(_present(result), pairing, strict=True):
+        if entry is not None:
+            worse = _worse(_rule(v.rule), v.value, entry.value)
+            tightened.append(entry if worse else replace(entry, value=_recorded_value(v.value)))
+    return tightened
+
+
+def update(old: Baseline | None, result: GateResult, root: Path, prune: bool) -> Baseline:
+    """The new baseline: the files measured now are recorded afresh (or only tightened with
+    ``prune``); entries of other files stay while those files exist."""
+    paths = _Paths(root)
+    measured = _measured(result, paths)
+    previous = old.entries if old else ()
+    others = [e for e in previous if e.path not in measured and (root / e.path).exists()]
+    if prune:
+        fresh = _tightened((e for e in previous if e.path in measured), result, paths)
+    else:
+        fresh = record(result, root)
+    return Baseline(tuple(sorted(others + fresh)))
+
+
+def describe(old: Baseline | None, new: Baseline) -> str:
+    """``N offenders in M files (+added, -removed, tightened)`` for the command's last line."""
+    before = {e.key: e.value for e in (old.entries if old else ())}
+    after = {e.key: e.value for e in new.entries}
+    added = sum(key not in before for key in after)
+    removed = sum(key not in after for key in before)
+    lowered = sum(key in before and before[key] != value for key, value in after.items())
+    files = len({e.path for e in new.entries})
+    count = len(new.entries)
+    return (
+        f"{count} offender{'s' * (count != 1)} in {files} file{'s' * (files != 1)} "
+        f"({added} added, {removed} removed, {lowered} changed)"
+    )

@@ -1,0 +1,319 @@
+"""The incremental metrics cache: a file's measured metrics are reused while its bytes are unchanged."""
+from __future__ import annotations
+
+import dataclasses
+import gc
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qualitygate import __version__
+from qualitygate.metrics.options import MetricOptions
+from qualitygate.models import AnalysisError, FileMetrics
+from qualitygate.serialize import error_from_dict, error_to_dict, file_from_dict, file_to_dict
+
+DIR_NAME = ".qualitygate_cache"
+ENV_VAR = "QUALITYGATE_CACHE_DIR"
+LAYOUT = 1  # the shape of the cache file; a new shape is a new file name, never a misread
+MAX_AGE_DAYS = 30
+SECONDS_PER_DAY = 86400
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by qualitygate.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+# Errors that depend on the moment (permissions, memory, our own bugs), not on the file's bytes:
+# caching them would repeat a stale error after the cause is fixed.
+TRANSIENT_ERRORS = ("cannot read file", "is a directory", "internal error", "out of memory")
+
+Outcome = FileMetrics | AnalysisError
+Job = tuple[Path, str]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file's stored outcome, valid while the size and mtime, or else the digest, match."""
+
+    size: int
+    mtime_ns: int
+    digest: str
+    seen_day: int  # days since the epoch of the last run that saw the file (for pruning)
+    kind: str  # "file" (FileMetrics) or "error" (AnalysisError)
+    data: dict[str, Any]
+
+    @classmethod
+    def parse(cls, raw: object) -> Entry | None:
+        """An entry from its JSON list, or None when the list is not one."""
+        if not (isinstance(raw, list) and len(raw) == 6 and isinstance(raw[5], dict)):
+            return None
+        size, mtime_ns, digest, seen_day, kind = raw[:5]
+        if not (_ints(size, mtime_ns, seen_day) and isinstance(digest, str)):
+            return None
+        return cls(size, mtime_ns, digest, seen_day, kind, raw[5]) if kind in ("file", "error") else None
+
+    def dump(self) -> list[Any]:
+        """The compact JSON list this entry is stored as."""
+        return [self.size, self.mtime_ns, self.digest, self.seen_day, self.kind, self.data]
+
+
+def _ints(*values: object) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def cache_dir(root: Path, environ: Mapping[str, str] = os.environ) -> Path:
+    """``$QUALITYGATE_CACHE_DIR`` when set, else ``.qualitygate_cache`` at the project root."""
+    override = environ.get(ENV_VAR)
+    return Path(override) if override else root / DIR_NAME
+
+
+def key_parts(options: MetricOptions) -> dict[str, Any]:
+    """Everything that must match for stored metrics to be reused."""
+    import radon  # its __init__ only sets __version__; the analysis modules stay unloaded
+
+    return {
+        "layout": LAYOUT,
+        "qualitygate": __version__,
+        "radon": radon.__version__,
+        "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
+        "options": dataclasses.asdict(options),
+        "local_modules": _local_modules(options),
+    }
+
+
+def _local_modules(options: MetricOptions) -> list[str]:
+    """Importable names in the local roots: a new one can turn an import from third-party to local."""
+    if not options.enable_dependency_analysis:
+        return []
+    names: set[str] = set()
+    for root in options.local_roots:
+        for folder in (root, os.path.join(root, "src")):
+            try:
+                with os.scandir(folder) as listing:
+                    names.update(f"{folder}/{e.name}" for e in listing if _importable(e))
+            except OSError:
+                continue
+    return sorted(names)
+
+
+def _importable(entry: os.DirEntry[str]) -> bool:
+    stem = entry.name[:-3] if entry.name.endswith(".py") else entry.name
+    if not stem.isidentifier() or stem.startswith("__"):  # __pycache__ comes and goes
+        return False
+    return entry.name.endswith(".py") or entry.is_dir()
+
+
+def cache_file(directory: Path, options: MetricOptions) -> Path:
+    """The file holding the entries for this key (other keys live side by side)."""
+    text = json.dumps(key_parts(options), sort_keys=True)
+    return directory / f"metrics-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+
+
+def file_digest(path: Path) -> str | None:
+    """sha256 of the file's bytes, or None when it cannot be read (measuring will say why)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _cacheable(outcome: Outcome) -> bool:
+    return isinstance(outcome, FileMetrics) or not outcome.message.startswith(TRANSIENT_ERRORS)
+
+
+def _encode(outcome: Outcome) -> tuple[str, dict[str, Any]]:
+    if isinstance(outcome, FileMetrics):
+        return "file", file_to_dict(outcome)
+    return "error", error_to_dict(outcome)
+
+
+def _decode(entry: Entry, display: str) -> Outcome:
+    # The stored path is the display path of the run that measured it; this run may sit elsewhere.
+    data = entry.data if entry.data.get("path") == display else {**entry.data, "path": display}
+    return file_from_dict(data) if entry.kind == "file" else error_from_dict(data)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic collector: a warm stdlib run builds ~500k objects with no cycles, and
+    the collector would otherwise sweep them hundreds of times (15% of a warm run)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class MetricsCache:
+    """Entries by absolute path. Only the parent process reads and writes it; workers only measure."""
+
+    def __init__(self, file: Path, entries: dict[str, Entry], today: int, warnings: list[str]):
+        self.file = file
+        self.entries = entries
+        self.today = today
+        self.warnings = warnings
+        self._pending: dict[str, tuple[int, int, str]] = {}
+        self._dirty = False
+
+    @classmethod
+    def load(cls, directory: Path, options: MetricOptions, now: float | None = None) -> MetricsCache:
+        """Read the cache for these options; a missing, corrupt or unreadable one counts as empty."""
+        file = cache_file(directory, options)
+        today = int((time.time() if now is None else now) // SECONDS_PER_DAY)
+        with _no_gc():
+            entries, warnings = _read(file)
+        return cls(file, entries, today, warnings)
+
+    def split(self, jobs: Sequence[Job]) -> tuple[list[Outcome], list[Job]]:
+        """The outcomes found in the cache, and the jobs that must be measured."""
+        hits: list[Outcome] = []
+        misses: list[Job] = []
+        with _no_gc():
+            for job in jobs:
+                outcome = self._lookup(*job)
+                if outcome is None:
+                    misses.append(job)
+                else:
+                    hits.append(outcome)
+        return hits, misses
+
+    def _lookup(self, file: Path, display: str) -> Outcome | None:
+        key = os.path.abspath(file)
+        try:
+            stat = os.stat(file)
+        except OSError:
+            return None  # measuring reports the problem
+        stamp = (stat.st_size, stat.st_mtime_ns)
+        entry = self.entries.get(key)
+        if entry is not None and (entry.size, entry.mtime_ns) == stamp:
+            hit = self._hit(key, entry, display)
+            if hit is not None:
+                return hit
+        # Hash now, before measuring: if the file changes while it is measured, the next run sees
+        # a digest that matches neither and measures it again.
+        digest = file_digest(file)
+        if digest is None:
+            return None
+        if entry is not None and entry.digest == digest and key in self.entries:
+            # Same bytes, new mtime (a checkout, a touch): keep the metrics, remember the new stamp.
+            self.entries[key] = dataclasses.replace(entry, size=stamp[0], mtime_ns=stamp[1])
+            self._dirty = True
+            return self._hit(key, self.entries[key], display)
+        self._pending[key] = (stamp[0], stamp[1], digest)
+        return None
+
+    def _hit(self, key: str, entry: Entry, display: str) -> Outcome | None:
+        try:
+            outcome = _decode(entry, display)
+        except (KeyError, TypeError, ValueError) as exc:
+            del self.entries[key]
+            self._dirty = True
+            self.warnings.append(f"cache entry for {display} is malformed ({exc!r}); measuring it again")
+            return None
+        if entry.seen_day != self.today:
+            # Days, not seconds: a warm run the same day has nothing to write.
+            self.entries[key] = dataclasses.replace(entry, seen_day=self.today)
+            self._dirty = True
+        return outcome
+
+    def record(self, jobs: Sequence[Job], outcomes: Sequence[Outcome]) -> None:
+        """Store what was measured for ``jobs`` (misses of ``split``), keyed by the stamps taken then."""
+        keys = {display: os.path.abspath(file) for file, display in jobs}
+        for outcome in outcomes:
+            key = keys.get(outcome.path)
+            pending = self._pending.pop(key, None) if key else None
+            if key is None or pending is None or not _cacheable(outcome):
+                continue
+            kind, data = _encode(outcome)
+            self.entries[key] = Entry(*pending, self.today, kind, data)
+            self._dirty = True
+
+    def save(self) -> None:
+        """Prune entries unseen for 30 days and write atomically; a failure is only a warning."""
+        cutoff = self.today - MAX_AGE_DAYS
+        # Entries this run did not see stay: pre-commit passes only the staged files.
+        stale = [key for key, entry in self.entries.items() if entry.seen_day < cutoff]
+        for key in stale:
+            del self.entries[key]
+        if not (self._dirty or stale):
+            return
+        try:
+            _prepare(self.file.parent)
+            _write_atomic(self.file, self._payload())
+            _prune_other_keys(self.file, cutoff * SECONDS_PER_DAY)
+        except OSError as exc:
+            self.warnings.append(
+                f"cannot write the cache in {self.file.parent} ({exc.strerror or exc}); "
+                "the next run measures every changed file again"
+            )
+        self._dirty = False
+
+    def _payload(self) -> str:
+        document = {
+            "layout": LAYOUT,
+            "entries": {key: self.entries[key].dump() for key in sorted(self.entries)},
+        }
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def _read(file: Path) -> tuple[dict[str, Entry], list[str]]:
+    try:
+        document = json.loads(file.read_bytes())
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return {}, [f"cannot read the cache {file} ({reason}); measuring every file"]
+    raw = document.get("entries") if isinstance(document, dict) else None
+    if not isinstance(raw, dict) or document.get("layout") != LAYOUT:
+        return {}, [f"the cache {file} is not in the expected format; measuring every file"]
+    entries = {key: entry for key, value in raw.items() if (entry := Entry.parse(value))}
+    if len(entries) < len(raw):
+        return entries, [f"the cache {file} has {len(raw) - len(entries)} malformed entries; ignoring them"]
+    return entries, []
+
+
+def _prepare(directory: Path) -> None:
+    """Create the folder with CACHEDIR.TAG (backup tools skip it) and a .gitignore of ``*``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "*\n")):
+        marker = directory / name
+        if not marker.exists():
+            marker.write_text(text, encoding="utf-8")
+
+
+def _write_atomic(file: Path, text: str) -> None:
+    """Temp file in the same folder, then ``os.replace``: readers see the old file or the new one."""
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-", suffix=".json")
+    try:
+        os.chmod(temp, 0o644)  # mkstemp makes it 0600; a CI cache restored by another user must read it
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, file)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _prune_other_keys(current: Path, cutoff_seconds: float) -> None:
+    """Cache files of other versions or options, untouched for 30 days, are dead weight."""
+    for other in current.parent.glob("metrics-*.json"):
+        try:
+            if other != current and other.stat().st_mtime < cutoff_seconds:
+                other.unlink()
+        except OSError:
+            continue

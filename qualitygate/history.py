@@ -1,0 +1,590 @@
+"""Metrics history: each check recorded in SQLite, and the trends read back from it (issue 5).
+
+Storage is content-addressed, as git stores trees: a file's metrics are stored once per distinct
+state (``file_states``, keyed by a digest of the metrics), and a run only points at the states it
+saw (``run_files``). A hundred runs over an unchanged project cost a hundred small rows per file,
+not a hundred copies of every function. Violations are shared between runs the same way.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from qualitygate import __version__
+from qualitygate.discovery import display_path
+from qualitygate.errors import QualityGateError
+from qualitygate.models import FileMetrics, GateResult, Violation
+
+BUSY_TIMEOUT_S = 60.0  # parallel CI jobs queue for the write lock rather than fail
+SECONDS_PER_DAY = 86400
+
+SCHEMA_V1: tuple[str, ...] = (
+    """CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,            -- Unix time, UTC
+        commit_sha TEXT,
+        branch TEXT,
+        tool_version TEXT NOT NULL,
+        passed INTEGER NOT NULL,
+        files INTEGER NOT NULL,
+        functions INTEGER NOT NULL,
+        violations INTEGER NOT NULL,
+        warnings INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        sloc INTEGER NOT NULL,
+        maintainability_index REAL NOT NULL,  -- average over files
+        cyclomatic_complexity REAL NOT NULL,  -- average over functions
+        cognitive_complexity REAL NOT NULL    -- average over functions
+    )""",
+    "CREATE INDEX runs_by_time ON runs (created_at)",
+    """CREATE TABLE file_states (
+        id INTEGER PRIMARY KEY,
+        digest BLOB NOT NULL UNIQUE,
+        path TEXT NOT NULL,                   -- relative to the project root
+        loc INTEGER NOT NULL,
+        sloc INTEGER NOT NULL,
+        cyclomatic_complexity INTEGER NOT NULL,
+        maintainability_index REAL NOT NULL,
+        halstead_volume REAL NOT NULL,
+        functions INTEGER NOT NULL
+    )""",
+    "CREATE INDEX file_states_by_path ON file_states (path)",
+    """CREATE TABLE function_states (
+        file_state INTEGER NOT NULL REFERENCES file_states (id),
+        qualname TEXT NOT NULL,
+        lineno INTEGER NOT NULL,
+        end_lineno INTEGER NOT NULL,
+        cyclomatic_complexity INTEGER NOT NULL,
+        cognitive_complexity INTEGER NOT NULL,
+        maintainability_index REAL NOT NULL,
+        halstead_volume REAL NOT NULL,
+        length INTEGER NOT NULL,
+        parameters INTEGER NOT NULL,
+        max_nesting INTEGER NOT NULL
+    )""",
+    "CREATE INDEX function_states_by_file ON function_states (file_state)",
+    """CREATE TABLE run_files (
+        run INTEGER NOT NULL REFERENCES runs (id),
+        file_state INTEGER NOT NULL REFERENCES file_states (id),
+        PRIMARY KEY (run, file_state)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX run_files_by_state ON run_files (file_state)",
+    """CREATE TABLE violation_states (
+        id INTEGER PRIMARY KEY,
+        digest BLOB NOT NULL UNIQUE,
+        rule TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        path TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        symbol TEXT NOT NULL,
+        value REAL NOT NULL,
+        threshold REAL NOT NULL,
+        severity TEXT NOT NULL,
+        message TEXT NOT NULL
+    )""",
+    """CREATE TABLE run_violations (
+        run INTEGER NOT NULL REFERENCES runs (id),
+        violation INTEGER NOT NULL REFERENCES violation_states (id),
+        PRIMARY KEY (run, violation)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX run_violations_by_violation ON run_violations (violation)",
+    """CREATE TABLE run_errors (
+        run INTEGER NOT NULL REFERENCES runs (id),
+        path TEXT NOT NULL,
+        line INTEGER,
+        message TEXT NOT NULL
+    )""",
+    "CREATE INDEX run_errors_by_run ON run_errors (run)",
+)
+
+# MIGRATIONS[n] takes a database from ``PRAGMA user_version`` n to n + 1. Append, never edit.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (SCHEMA_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class HistoryError(QualityGateError):
+    """The history database cannot be opened, read or written."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One recorded check."""
+
+    id: int
+    created_at: float
+    commit: str | None
+    branch: str | None
+    version: str
+    passed: bool
+    files: int
+    functions: int
+    violations: int
+    warnings: int
+    errors: int
+    sloc: int
+    maintainability_index: float
+    cyclomatic_complexity: float
+    cognitive_complexity: float
+
+
+# The per-run numbers a trend is drawn for: (RunSummary field, label, True if higher is better).
+TREND_METRICS: tuple[tuple[str, str, bool | None], ...] = (
+    ("maintainability_index", "average maintainability index (files)", True),
+    ("cyclomatic_complexity", "average cyclomatic complexity (functions)", False),
+    ("cognitive_complexity", "average cognitive complexity (functions)", False),
+    ("violations", "failing violations", False),
+    ("errors", "files not analysed", False),
+    ("files", "files", None),
+    ("functions", "functions", None),
+    ("sloc", "source lines", None),
+)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One metric from the first run in the window to the last."""
+
+    metric: str
+    label: str
+    first: float
+    last: float
+    higher_is_better: bool | None
+
+    @property
+    def change(self) -> float:
+        """Last minus first."""
+        return round(self.last - self.first, 2)
+
+    @property
+    def direction(self) -> str:
+        """better, worse, unchanged, or changed (for counts that are neither good nor bad)."""
+        if self.change == 0:
+            return "unchanged"
+        if self.higher_is_better is None:
+            return "changed"
+        return "better" if (self.change > 0) == self.higher_is_better else "worse"
+
+
+@dataclass(frozen=True)
+class FilePoint:
+    """One file's metrics in one run."""
+
+    run: int
+    created_at: float
+    commit: str | None
+    maintainability_index: float
+    cyclomatic_complexity: int
+    sloc: int
+    functions: int
+
+
+@dataclass(frozen=True)
+class FunctionChange:
+    """A function whose complexity grew between the first and the last run of the window."""
+
+    path: str
+    qualname: str
+    lineno: int
+    cognitive_before: int
+    cognitive_after: int
+    cyclomatic_before: int
+    cyclomatic_after: int
+    maintainability_before: float
+    maintainability_after: float
+
+    @property
+    def worsening(self) -> int:
+        """How much harder to read and test it became: the growth of both complexities."""
+        return (self.cognitive_after - self.cognitive_before) + (
+            self.cyclomatic_after - self.cyclomatic_before
+        )
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """What ``qualitygate history`` and the HTML report show."""
+
+    database: str
+    days: int | None
+    runs: tuple[RunSummary, ...]
+    trends: tuple[Trend, ...]
+    path: str | None = None
+    file_points: tuple[FilePoint, ...] = ()
+    worsened: tuple[FunctionChange, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Connecting and migrating
+
+
+def database_path(root: Path, configured: str) -> Path:
+    """``history_db`` is relative to the project root unless absolute."""
+    path = Path(configured).expanduser()
+    return path if path.is_absolute() else root / path
+
+
+@contextmanager
+def connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
+    """An open, migrated connection in autocommit mode (transactions are explicit)."""
+    if not create and not path.is_file():
+        raise HistoryError(f"{path}: no history recorded yet (set track_history = true, then run check)")
+    try:
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise HistoryError(f"{path}: cannot open the history database: {exc}") from None
+    try:
+        _prepare(con, path)
+        yield con
+    except sqlite3.Error as exc:
+        raise HistoryError(f"{path}: history database error: {exc}") from None
+    finally:
+        con.close()
+
+
+def _prepare(con: sqlite3.Connection, path: Path) -> None:
+    # WAL lets readers run while one writer writes; NORMAL sync is durable at each checkpoint.
+    _with_retry(lambda: con.execute("PRAGMA journal_mode = WAL").fetchone())
+    con.execute("PRAGMA synchronous = NORMAL")
+    if _user_version(con) != SCHEMA_VERSION:
+        with transaction(con):
+            _migrate(con, path)
+
+
+def _with_retry(action: Callable[[], object], attempts: int = 100) -> None:
+    """Switching to WAL takes an exclusive lock and may report "locked" without waiting."""
+    for attempt in range(attempts):
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 + 0.01 * attempt)
+
+
+def _user_version(con: sqlite3.Connection) -> int:
+    return int(con.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _migrate(con: sqlite3.Connection, path: Path) -> None:
+    """Apply every migration this database lacks, inside the caller's write transaction."""
+    version = _user_version(con)  # read again under the lock: another process may have migrated
+    if version > SCHEMA_VERSION:
+        raise HistoryError(
+            f"{path}: written by a newer qualitygate (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); upgrade qualitygate or point history_db elsewhere"
+        )
+    for number in range(version, SCHEMA_VERSION):
+        for statement in MIGRATIONS[number]:
+            con.execute(statement)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+@contextmanager
+def transaction(con: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE``: take the write lock up front, so two writers queue, never deadlock."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Where and when a run happened."""
+
+    created_at: float
+    commit: str | None = None
+    branch: str | None = None
+    version: str = __version__
+
+
+def git_info(root: Path, environ: dict[str, str] | None = None) -> tuple[str | None, str | None]:
+    """The commit and branch of ``root``; CI variables name the branch of a detached checkout."""
+    environ = dict(os.environ) if environ is None else environ
+    commit = branch = None
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD", "--abbrev-ref", "HEAD"],
+            cwd=root, capture_output=True, text=True, timeout=10, check=False,
+        )  # fmt: skip
+        lines = done.stdout.split()
+        if done.returncode == 0 and len(lines) == 2:
+            commit, branch = lines
+    except (OSError, subprocess.SubprocessError):
+        pass
+    if branch in (None, "HEAD"):
+        names = ("GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "BRANCH_NAME")
+        branch = next((environ[name] for name in names if environ.get(name)), None)
+    return commit, branch
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def project_path(path: str, root: Path) -> str:
+    """Paths are stored relative to the project root, so runs from any folder line up."""
+    return display_path(Path(os.path.abspath(path)), root)
+
+
+Row = tuple[object, ...]
+FileRow = tuple[bytes, Row, list[Row]]  # digest, file_states columns, function_states rows
+
+
+def _file_rows(files: Iterable[FileMetrics], root: Path) -> list[FileRow]:
+    rows: list[FileRow] = []
+    for file in files:
+        file = replace(file, path=project_path(file.path, root))
+        # repr covers every field, including ones added later, so a new field means a new state.
+        state: Row = (
+            file.path, file.raw.loc, file.raw.sloc, file.cyclomatic_complexity,
+            file.maintainability_index, file.halstead.volume, len(file.functions),
+        )  # fmt: skip
+        functions: list[Row] = [
+            (f.qualname, f.lineno, f.end_lineno, f.cyclomatic_complexity, f.cognitive_complexity,
+             f.maintainability_index, f.halstead_volume, f.length, f.parameters, f.max_nesting)
+            for f in file.functions
+        ]  # fmt: skip
+        rows.append((_digest(repr(file)), state, functions))
+    return rows
+
+
+def _violation_rows(violations: Iterable[Violation], root: Path) -> list[Row]:
+    rows: list[Row] = []
+    for v in violations:
+        row = (v.rule, v.metric.value, project_path(v.path, root), v.line, v.end_line, v.symbol,
+               v.value, v.threshold, v.severity.value, v.message)  # fmt: skip
+        rows.append((_digest(repr(row)), *row))
+    return rows
+
+
+def _run_row(result: GateResult, info: RunInfo) -> tuple[object, ...]:
+    summary = result.summary
+    functions = [f for file in result.files for f in file.functions]
+    cognitive = sum(f.cognitive_complexity for f in functions) / len(functions) if functions else 0.0
+    return (
+        info.created_at, info.commit, info.branch, info.version, int(result.passed),
+        summary.files, summary.functions, summary.violations, summary.warnings, summary.errors,
+        sum(file.raw.sloc for file in result.files), summary.average_maintainability_index,
+        summary.average_cyclomatic_complexity, round(cognitive, 2),
+    )  # fmt: skip
+
+
+def record_run(
+    path: Path, result: GateResult, root: Path, info: RunInfo, retention_days: int = 30
+) -> int:
+    """Record one check in one transaction, prune old runs, and return the new run's id."""
+    run_row = _run_row(result, info)
+    files = _file_rows(result.files, root)
+    violations = _violation_rows(result.violations, root)
+    errors = [(project_path(e.path, root), e.line, e.message) for e in result.errors]
+    with connect(path, create=True) as con, transaction(con):
+        run = _insert(con, "runs", _RUN_COLUMNS, run_row)
+        _insert_files(con, run, files)
+        _insert_violations(con, run, violations)
+        con.executemany("INSERT INTO run_errors VALUES (?, ?, ?, ?)", [(run, *e) for e in errors])
+        if retention_days:
+            prune(con, info.created_at - retention_days * SECONDS_PER_DAY)
+    return run
+
+
+_RUN_COLUMNS = (
+    "created_at", "commit_sha", "branch", "tool_version", "passed", "files", "functions",
+    "violations", "warnings", "errors", "sloc", "maintainability_index", "cyclomatic_complexity",
+    "cognitive_complexity",
+)  # fmt: skip
+_FILE_COLUMNS = ("digest", "path", "loc", "sloc", "cyclomatic_complexity",
+                 "maintainability_index", "halstead_volume", "functions")  # fmt: skip
+_VIOLATION_COLUMNS = ("digest", "rule", "metric", "path", "line", "end_line", "symbol", "value",
+                      "threshold", "severity", "message")  # fmt: skip
+
+
+def _insert(con: sqlite3.Connection, table: str, columns: Sequence[str], row: Sequence[object]) -> int:
+    marks = ", ".join("?" * len(columns))
+    cursor = con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", row)
+    return int(cursor.lastrowid or 0)
+
+
+def _state_id(con: sqlite3.Connection, table: str, columns: Sequence[str], row: Sequence[object]) -> tuple[int, bool]:
+    """The id of the state with this digest (row[0]), inserting it if new; True when inserted."""
+    found = con.execute(f"SELECT id FROM {table} WHERE digest = ?", (row[0],)).fetchone()
+    if found:
+        return int(found[0]), False
+    return _insert(con, table, columns, row), True
+
+
+def _insert_files(con: sqlite3.Connection, run: int, files: Sequence[FileRow]) -> None:
+    links = []
+    for digest, state, functions in files:
+        state_id, new = _state_id(con, "file_states", _FILE_COLUMNS, (digest, *state))
+        if new:
+            con.executemany(
+                "INSERT INTO function_states VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(state_id, *f) for f in functions],
+            )
+        links.append((run, state_id))
+    con.executemany("INSERT OR IGNORE INTO run_files VALUES (?, ?)", links)
+
+
+def _insert_violations(con: sqlite3.Connection, run: int, rows: Sequence[tuple[object, ...]]) -> None:
+    links = [(run, _state_id(con, "violation_states", _VIOLATION_COLUMNS, row)[0]) for row in rows]
+    con.executemany("INSERT OR IGNORE INTO run_violations VALUES (?, ?)", links)
+
+
+def prune(con: sqlite3.Connection, cutoff: float) -> int:
+    """Delete runs older than ``cutoff`` and every state no remaining run points at."""
+    removed = con.execute("DELETE FROM runs WHERE created_at < ?", (cutoff,)).rowcount
+    if removed:
+        for statement in (
+            "DELETE FROM run_files WHERE run NOT IN (SELECT id FROM runs)",
+            "DELETE FROM run_violations WHERE run NOT IN (SELECT id FROM runs)",
+            "DELETE FROM run_errors WHERE run NOT IN (SELECT id FROM runs)",
+            "DELETE FROM file_states WHERE id NOT IN (SELECT file_state FROM run_files)",
+            "DELETE FROM function_states WHERE file_state NOT IN (SELECT id FROM file_states)",
+            "DELETE FROM violation_states WHERE id NOT IN (SELECT violation FROM run_violations)",
+        ):
+            con.execute(statement)
+    return int(removed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _since(days: int | None, now: float) -> float:
+    return now - days * SECONDS_PER_DAY if days else float("-inf")
+
+
+def list_runs(con: sqlite3.Connection, since: float) -> tuple[RunSummary, ...]:
+    """Runs at or after ``since``, oldest first."""
+    rows = con.execute(
+        f"SELECT id, {', '.join(_RUN_COLUMNS)} FROM runs WHERE created_at >= ? ORDER BY created_at, id",
+        (since,),
+    ).fetchall()
+    return tuple(
+        RunSummary(row[0], row[1], row[2], row[3], row[4], bool(row[5]), *row[6:]) for row in rows
+    )
+
+
+def trends(runs: Sequence[RunSummary]) -> tuple[Trend, ...]:
+    """Each trend metric from the first run to the last; empty with fewer than one run."""
+    if not runs:
+        return ()
+    first, last = runs[0], runs[-1]
+    return tuple(
+        Trend(name, label, float(getattr(first, name)), float(getattr(last, name)), better)
+        for name, label, better in TREND_METRICS
+    )
+
+
+def file_points(con: sqlite3.Connection, path: str, since: float) -> tuple[FilePoint, ...]:
+    """One file (root-relative path) across the runs that saw it."""
+    rows = con.execute(
+        """SELECT r.id, r.created_at, r.commit_sha, s.maintainability_index,
+                  s.cyclomatic_complexity, s.sloc, s.functions
+           FROM runs r JOIN run_files rf ON rf.run = r.id JOIN file_states s ON s.id = rf.file_state
+           WHERE s.path = ? AND r.created_at >= ? ORDER BY r.created_at, r.id""",
+        (path, since),
+    ).fetchall()
+    return tuple(FilePoint(*row) for row in rows)
+
+
+def file_series(con: sqlite3.Connection, since: float) -> dict[str, list[tuple[int, float]]]:
+    """Every file's maintainability index per run: ``{path: [(run, mi), ...]}``."""
+    series: dict[str, list[tuple[int, float]]] = {}
+    for path, run, value in con.execute(
+        """SELECT s.path, r.id, s.maintainability_index
+           FROM runs r JOIN run_files rf ON rf.run = r.id JOIN file_states s ON s.id = rf.file_state
+           WHERE r.created_at >= ? ORDER BY r.created_at, r.id""",
+        (since,),
+    ):
+        series.setdefault(path, []).append((run, value))
+    return series
+
+
+_FUNCTIONS_OF_RUN = """
+    SELECT s.path, f.qualname, f.lineno, f.cognitive_complexity, f.cyclomatic_complexity,
+           f.maintainability_index
+    FROM run_files rf JOIN file_states s ON s.id = rf.file_state
+    JOIN function_states f ON f.file_state = s.id
+    WHERE rf.run = ? AND rf.file_state NOT IN (SELECT file_state FROM run_files WHERE run = ?)
+"""
+
+
+def _functions(con: sqlite3.Connection, run: int, other: int) -> dict[tuple[str, str], tuple[int, int, int, float]]:
+    """Functions of ``run`` in files whose state differs in ``other`` (the rest cannot have changed)."""
+    found: dict[tuple[str, str], tuple[int, int, int, float]] = {}
+    for path, qualname, lineno, cognitive, cyclomatic, mi in con.execute(_FUNCTIONS_OF_RUN, (run, other)):
+        # Two defs may share a qualname (a property's getter and setter): keep the harder one.
+        current = found.get((path, qualname))
+        if current is None or (cognitive, cyclomatic) > current[1:3]:
+            found[(path, qualname)] = (lineno, cognitive, cyclomatic, mi)
+    return found
+
+
+def worsened_functions(con: sqlite3.Connection, first: int, last: int, top: int) -> tuple[FunctionChange, ...]:
+    """Functions present in both runs whose complexity grew, most grown first."""
+    before = _functions(con, first, last)
+    after = _functions(con, last, first)
+    changes = [
+        FunctionChange(path, qualname, new[0], old[1], new[1], old[2], new[2], old[3], new[3])
+        for (path, qualname), new in after.items()
+        if (old := before.get((path, qualname))) is not None
+    ]
+    grown = [c for c in changes if c.worsening > 0]
+    grown.sort(key=lambda c: (-c.worsening, -(c.cognitive_after - c.cognitive_before), c.path, c.qualname))
+    return tuple(grown[:top])
+
+
+def load_history(
+    path: Path,
+    days: int | None,
+    *,
+    file: str | None = None,
+    top: int = 10,
+    now: float | None = None,
+) -> HistoryView:
+    """Runs, trends, one file's points (``file``: root-relative) and the most-worsened functions."""
+    since = _since(days, time.time() if now is None else now)
+    with connect(path, create=False) as con:
+        runs = list_runs(con, since)
+        points = file_points(con, file, since) if file else ()
+        worse = worsened_functions(con, runs[0].id, runs[-1].id, top) if len(runs) > 1 else ()
+    return HistoryView(str(path), days, runs, trends(runs), file, points, worse)
+
+
+def load_file_series(path: Path, days: int | None, now: float | None = None) -> dict[str, list[tuple[int, float]]]:
+    """``file_series`` for the report; an absent database is an empty history."""
+    if not path.is_file():
+        return {}
+    with connect(path, create=False) as con:
+        return file_series(con, _since(days, time.time() if now is None else now))
+
+
+def record_check(root: Path, configured: str, retention_days: int, result: GateResult) -> str | None:
+    """Record a check made now, with the git commit and branch; a failure is returned as a warning."""
+    commit, branch = git_info(root)
+    info = RunInfo(time.time(), commit, branch)
+    try:
+        record_run(database_path(root, configured), result, root, info, retention_days)
+    except HistoryError as exc:
+        return f"history not recorded: {exc}"
+    return None

@@ -1,0 +1,62 @@
+"""Combine shard reports (JSON v1) into the verdict one run over every file would have given."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from qualitygate.errors import UsageError
+from qualitygate.gate import build_result
+from qualitygate.models import FileMetrics, GateResult
+from qualitygate.serialize import from_dict
+
+T = TypeVar("T")
+
+
+def load_report(path: Path) -> GateResult:
+    """One ``check --format json`` report; anything else is a usage error naming the file."""
+    try:
+        data = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read report: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"{path}: not a JSON report: {exc}") from None
+    try:
+        return from_dict(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageError(f"{path}: not a qualitygate JSON v1 report ({type(exc).__name__}: {exc})") from None
+
+
+def _unique_files(reports: Sequence[tuple[Path, GateResult]]) -> list[FileMetrics]:
+    """Every file once; the same file with other metrics means reports of different runs."""
+    seen: dict[str, tuple[Path, FileMetrics]] = {}
+    for source, result in reports:
+        for file in result.files:
+            earlier = seen.setdefault(file.path, (source, file))
+            if earlier[1] != file:
+                raise UsageError(
+                    f"{earlier[0]} and {source} both measured {file.path} with different results; "
+                    "merge the shards of one run (same commit, same working folder)"
+                )
+    return [file for _, file in seen.values()]
+
+
+def merge_results(reports: Sequence[tuple[Path, GateResult]]) -> GateResult:
+    """Concatenate files, violations and errors (duplicates once) and sort as one run does."""
+    files = _unique_files(reports)
+    violations = _once(v for _, result in reports for v in result.violations)
+    errors = _once(e for _, result in reports for e in result.errors)
+    return build_result(files, violations, errors)
+
+
+def _once(items: Iterable[T]) -> list[T]:
+    """Each item once, in first-seen order (the same report given twice is not double-counted)."""
+    return list(dict.fromkeys(items))
+
+
+def merge_files(paths: Sequence[Path]) -> GateResult:
+    """Load every report and merge them."""
+    if not paths:
+        raise UsageError("merge: give at least one JSON report")
+    return merge_results([(path, load_report(path)) for path in paths])

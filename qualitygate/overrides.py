@@ -1,0 +1,98 @@
+"""Per-path thresholds: ``[[tool.qualitygate.overrides]]`` tables, applied in order, last match wins."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from qualitygate.errors import ConfigError
+from qualitygate.globs import compile_globs
+from qualitygate.rules import Thresholds
+
+# The keys an override may set besides ``paths``: the thresholds, and nothing that changes
+# what is measured (a per-path ``exclude`` would make discovery depend on overrides).
+THRESHOLD_KEYS = (
+    "complexity_threshold",
+    "cognitive_complexity_threshold",
+    "maintainability_threshold",
+    "function_maintainability_threshold",
+)
+
+
+@dataclass(frozen=True)
+class Override:
+    """One ``[[tool.qualitygate.overrides]]`` table."""
+
+    paths: tuple[str, ...]  # gitignore-style globs, relative to the project root
+    values: tuple[tuple[str, float], ...]  # (threshold key, value) in the order written
+
+
+def root_relative(path: str, root: Path) -> str:
+    """A report path (relative to the working directory) as a '/' path relative to ``root``."""
+    absolute = Path(os.path.abspath(path))
+    for candidate in (absolute, Path(os.path.realpath(absolute))):
+        try:
+            return candidate.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return absolute.as_posix()  # outside the project: globs and baseline use the full path
+
+
+def parse_overrides(tables: Any, path: Path, prefix: str) -> tuple[Override, ...]:
+    """Validate every table like the rest of the config; ``prefix`` is the dotted key."""
+    return tuple(_parse_one(table, path, f"{prefix}[{index}]") for index, table in enumerate(tables))
+
+
+def _parse_one(table: Mapping[str, Any], path: Path, prefix: str) -> Override:
+    from qualitygate.config import KEYS, _unknown_key_message
+
+    allowed = {"paths": None, **{key: None for key in THRESHOLD_KEYS}}
+    for key, value in table.items():
+        if key not in allowed:
+            raise ConfigError(_unknown_key_message(path, prefix, key, allowed))
+        check, expected = KEYS[key] if key != "paths" else (_is_glob_list, "a non-empty list of globs")
+        if not check(value):
+            raise ConfigError(
+                f"{path}: {prefix}.{key}: expected {expected}, got {type(value).__name__} {value!r}"
+            )
+    if "paths" not in table:
+        raise ConfigError(f'{path}: {prefix}.paths: missing; each override needs paths = ["glob", ...]')
+    for pattern in table["paths"]:
+        _check_pattern(path, f"{prefix}.paths", pattern)
+    values = tuple((key, table[key]) for key in table if key != "paths")
+    return Override(tuple(table["paths"]), values)
+
+
+def _is_glob_list(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _check_pattern(path: Path, dotted: str, pattern: str) -> None:
+    from qualitygate.config import _check_glob
+
+    # gitignore syntax reads these as "no pattern", so the override would silently match nothing.
+    if not pattern.strip() or pattern.lstrip().startswith("#"):
+        raise ConfigError(f"{path}: {dotted}: bad glob {pattern!r}: it matches no path")
+    _check_glob(path, dotted, pattern)
+
+
+class PathThresholds:
+    """The thresholds for each file: the settings', then every matching override in order."""
+
+    def __init__(self, base: Thresholds, overrides: tuple[Override, ...], root: Path) -> None:
+        self.base = base
+        self.root = root
+        self.rules = [(compile_globs(o.paths), dict(o.values)) for o in overrides]
+
+    def for_path(self, path: str) -> Thresholds:
+        """``path`` as reports show it; later overrides win over earlier ones."""
+        if not self.rules:
+            return self.base
+        relative = root_relative(path, self.root)
+        thresholds = self.base
+        for spec, values in self.rules:
+            if spec.match_file(relative):
+                thresholds = replace(thresholds, **values)
+        return thresholds

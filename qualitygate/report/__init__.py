@@ -1,0 +1,113 @@
+"""The ``report`` command's outputs: an HTML page with trends, its data as JSON, Markdown docs."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from qualitygate import __version__
+from qualitygate.config import Settings
+from qualitygate.errors import UsageError
+from qualitygate.history import (
+    HistoryError,
+    HistoryView,
+    database_path,
+    load_file_series,
+    load_history,
+    project_path,
+)
+from qualitygate.models import GateResult, Violation
+from qualitygate.rules import Thresholds
+
+HTML_NAME = "metrics_report.html"
+DATA_NAME = "metrics_data.json"
+DOCS_DIR = "docs"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What ``write_report`` wrote, and what it could not read (history) as warnings."""
+
+    html: Path
+    data: Path
+    docs: Path
+    pages: int
+    warnings: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line for the terminal."""
+        return f"{self.html}, {self.data} and {self.pages} Markdown pages in {self.docs}"
+
+
+def generated_at() -> str:
+    """Now in UTC, or ``$SOURCE_DATE_EPOCH`` so a rebuilt report is byte-identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    moment = float(epoch) if epoch.isdigit() else time.time()
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _history(settings: Settings, days: int | None) -> tuple[HistoryView | None, dict[str, list[tuple[int, float]]], list[str]]:
+    database = database_path(settings.root, settings.history_db)
+    if not database.is_file():
+        return None, {}, []
+    try:
+        return load_history(database, days), load_file_series(database, days), []
+    except HistoryError as exc:
+        return None, {}, [f"trends left out: {exc}"]
+
+
+def _write(path: Path, content: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def write_docs(result: GateResult, thresholds: Thresholds, root: Path, folder: Path) -> int:
+    """One Markdown page per module plus index.md; returns the number of module pages."""
+    from qualitygate.report.markdown_docs import (
+        Context,
+        Page,
+        index_page,
+        module_name,
+        module_page,
+        page_name,
+        parse,
+    )
+
+    violations: dict[str, list[Violation]] = {}
+    for v in result.violations:
+        violations.setdefault(v.path, []).append(v)
+    context = Context(thresholds, violations)
+    taken: set[str] = {"index.md"}
+    pages = []
+    for file in result.files:
+        relative = project_path(file.path, root)
+        page = Page(page_name(module_name(relative), taken), module_name(relative), "")
+        _write(folder / page.name, module_page(file, relative, parse(file.path), context))
+        pages.append((page, file))
+    _write(folder / "index.md", index_page(pages, [e.path for e in result.errors]))
+    return len(pages)
+
+
+def write_report(result: GateResult, settings: Settings, output_dir: Path, days: int | None) -> Written:
+    """Write the HTML page, its JSON data and the Markdown docs under ``output_dir``."""
+    from qualitygate.report import data as report_data
+    from qualitygate.report.html import render
+
+    history, series, warnings = _history(settings, days)
+    by_path = {file.path: series.get(project_path(file.path, settings.root), []) for file in result.files}
+    thresholds = Thresholds.from_settings(settings)
+    document = report_data.build(
+        result, thresholds, project=settings.root.name or str(settings.root), version=__version__,
+        generated_at=generated_at(), history=history, series=by_path,
+    )  # fmt: skip
+    html, data = output_dir / HTML_NAME, output_dir / DATA_NAME
+    _write(html, render(document))
+    _write(data, json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+    pages = write_docs(result, thresholds, settings.root, output_dir / DOCS_DIR)
+    return Written(html, data, output_dir / DOCS_DIR, pages, tuple(warnings))

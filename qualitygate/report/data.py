@@ -1,0 +1,173 @@
+"""The report's data: one JSON-ready dict that the HTML page draws and metrics_data.json holds."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from qualitygate.history import HistoryView
+from qualitygate.models import FileMetrics, FunctionMetrics, GateResult, Violation, format_number
+from qualitygate.rules import Thresholds
+from qualitygate.serialize import error_to_dict, violation_to_dict
+
+DATA_VERSION = 1
+MAX_OFFENDERS = 50
+MAX_RECOMMENDATIONS = 20
+MANY_PARAMETERS = 6  # a function taking more asks for a parameter object
+EXCELLENT_MI = 85.0  # with radon's 0-100 scale; the configured threshold marks "poor"
+
+Series = Mapping[str, Sequence[tuple[int, float]]]
+
+
+def mi_status(value: float, threshold: float | None) -> str:
+    """The status word for a maintainability index: poor below the threshold, else good or excellent."""
+    floor = 65.0 if threshold is None else threshold
+    if value < floor:
+        return "poor"
+    return "excellent" if value >= max(EXCELLENT_MI, floor) else "good"
+
+
+def _score(func: FunctionMetrics, thresholds: Thresholds) -> float:
+    """How far past its limits a function is: 1.0 means exactly at the worst threshold."""
+    ratios = [
+        func.cyclomatic_complexity / max(thresholds.complexity_threshold or 10, 1),
+        func.cognitive_complexity / max(thresholds.cognitive_complexity_threshold or 15, 1),
+    ]
+    return round(max(ratios), 3)
+
+
+def _function_row(file: FileMetrics, func: FunctionMetrics, rules: Sequence[str], score: float) -> dict[str, Any]:
+    return {
+        "path": file.path,
+        "qualname": func.qualname,
+        "line": func.lineno,
+        "end_line": func.end_lineno,
+        "cyclomatic_complexity": func.cyclomatic_complexity,
+        "cognitive_complexity": func.cognitive_complexity,
+        "maintainability_index": round(func.maintainability_index, 2),
+        "length": func.length,
+        "parameters": func.parameters,
+        "max_nesting": func.max_nesting,
+        "rules": list(rules),
+        "score": score,
+    }
+
+
+def _rules_by_symbol(violations: Sequence[Violation]) -> dict[tuple[str, str, int], list[str]]:
+    found: dict[tuple[str, str, int], list[str]] = {}
+    for v in violations:
+        found.setdefault((v.path, v.symbol, v.line), []).append(v.rule)
+    return found
+
+
+def offenders(result: GateResult, thresholds: Thresholds, limit: int = MAX_OFFENDERS) -> list[dict[str, Any]]:
+    """The functions furthest past their thresholds, worst first (ties by path and line)."""
+    rules = _rules_by_symbol(result.violations)
+    rows = [
+        _function_row(file, func, rules.get((file.path, func.qualname, func.lineno), []), _score(func, thresholds))
+        for file in result.files
+        for func in file.functions
+    ]
+    rows.sort(key=lambda r: (-r["score"], -r["cognitive_complexity"], r["path"], r["line"]))
+    return rows[:limit]
+
+
+def _file_entry(
+    file: FileMetrics, violations: Sequence[Violation], threshold: float | None, series: Series
+) -> dict[str, Any]:
+    return {
+        "path": file.path,
+        "maintainability_index": round(file.maintainability_index, 2),
+        "status": mi_status(file.maintainability_index, threshold),
+        "cyclomatic_complexity": file.cyclomatic_complexity,
+        "sloc": file.raw.sloc,
+        "loc": file.raw.loc,
+        "halstead_volume": round(file.halstead.volume, 2),
+        "dependencies": dataclasses.asdict(file.dependencies),
+        "functions": [_function_row(file, f, [], 0.0) for f in file.functions],
+        "violations": [violation_to_dict(v) for v in violations],
+        "maintainability_trend": [round(mi, 2) for _, mi in series.get(file.path, ())],
+    }
+
+
+def _recommendation(v: Violation, func: FunctionMetrics | None, file: FileMetrics) -> str:
+    value, limit = format_number(v.value), format_number(v.threshold)
+    if v.rule == "QG002":
+        nesting = f"; it nests {func.max_nesting} levels deep" if func and func.max_nesting > 1 else ""
+        return (f"Flatten {v.symbol}: cognitive complexity {value} > {limit}{nesting}. Use guard "
+                "clauses and move the most deeply nested block into its own function.")  # fmt: skip
+    if v.rule == "QG001":
+        return (f"Split {v.symbol}: cyclomatic complexity {value} > {limit}, so {value} paths to "
+                "test. Replace chains of branches with a lookup table or separate functions.")  # fmt: skip
+    if v.rule == "QG003":
+        worst = sorted(file.functions, key=lambda f: -f.cognitive_complexity)[:3]
+        names = ", ".join(f.qualname for f in worst) or "its top-level code"
+        return (f"Split the module {file.path}: maintainability index {value} < {limit} over "
+                f"{file.raw.sloc} source lines. Start with its hardest functions: {names}.")  # fmt: skip
+    return f"Shorten {v.symbol}: maintainability index {value} < {limit} over {func.length if func else '?'} lines."
+
+
+def recommendations(result: GateResult, limit: int = MAX_RECOMMENDATIONS) -> list[dict[str, Any]]:
+    """One concrete next step per failing violation, the furthest past its threshold first."""
+    by_path = {file.path: file for file in result.files}
+    steps = []
+    for v in sorted(result.violations, key=lambda v: (-v.excess, v.path, v.line, v.rule)):
+        file = by_path.get(v.path)
+        if file is None:
+            continue
+        func = next((f for f in file.functions if f.qualname == v.symbol and f.lineno == v.line), None)
+        text = _recommendation(v, func, file)
+        if func is not None and func.parameters >= MANY_PARAMETERS:
+            text += f" It takes {func.parameters} parameters: group them into a dataclass."
+        steps.append({"path": v.path, "line": v.line, "symbol": v.symbol, "rule": v.rule,
+                      "severity": v.severity.value, "text": text})  # fmt: skip
+    return steps[:limit]
+
+
+def _history_data(view: HistoryView | None) -> dict[str, Any] | None:
+    if view is None:
+        return None
+    return {
+        "database": view.database,
+        "days": view.days,
+        "runs": [dataclasses.asdict(run) for run in view.runs],
+        "trends": [{**dataclasses.asdict(t), "change": t.change, "direction": t.direction} for t in view.trends],
+        "worsened": [{**dataclasses.asdict(c), "worsening": c.worsening} for c in view.worsened],
+    }
+
+
+def build(
+    result: GateResult,
+    thresholds: Thresholds,
+    *,
+    project: str,
+    version: str,
+    generated_at: str,
+    history: HistoryView | None = None,
+    series: Series | None = None,
+) -> dict[str, Any]:
+    """Everything the report shows, as plain JSON types, in a fixed key order."""
+    by_file: dict[str, list[Violation]] = {}
+    for v in result.violations:
+        by_file.setdefault(v.path, []).append(v)
+    functions = [f for file in result.files for f in file.functions]
+    summary = dataclasses.asdict(result.summary)
+    summary["average_cognitive_complexity"] = (
+        round(sum(f.cognitive_complexity for f in functions) / len(functions), 2) if functions else 0.0
+    )
+    summary["sloc"] = sum(file.raw.sloc for file in result.files)
+    threshold = thresholds.maintainability_threshold
+    return {
+        "version": DATA_VERSION,
+        "project": project,
+        "tool_version": version,
+        "generated_at": generated_at,
+        "passed": result.passed,
+        "thresholds": dataclasses.asdict(thresholds),
+        "summary": summary,
+        "history": _history_data(history),
+        "offenders": offenders(result, thresholds),
+        "recommendations": recommendations(result),
+        "files": [_file_entry(f, by_file.get(f.path, []), threshold, series or {}) for f in result.files],
+        "errors": [error_to_dict(e) for e in result.errors],
+    }

@@ -1,0 +1,209 @@
+"""The AI stage: pick the worst functions, ask in parallel, verify every answer, keep what passes."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from qualitygate.models import (
+    GateResult,
+    Scope,
+    Severity,
+    Suggestion,
+    SuggestionKind,
+    Violation,
+    format_number,
+)
+from qualitygate.rules import RULES_BY_CODE, Thresholds
+from qualitygate.suggestions.ai_client import ChatClient, RequestFailed
+from qualitygate.suggestions.cache import AnswerCache, request_key
+from qualitygate.suggestions.patch import unified_diff
+from qualitygate.suggestions.prompt import PROMPT_VERSION, Request, extract_code, messages
+from qualitygate.suggestions.verify import (
+    SHOWN,
+    Rejected,
+    Target,
+    Verified,
+    metric_pairs,
+    original_source,
+    verify,
+)
+
+Log = Callable[[str], None]
+SourceText = Callable[[str], "str | None"]
+ThresholdsFor = Callable[[str], Thresholds]  # a report path -> the thresholds in force there
+
+
+@dataclass
+class Tally:
+    """What the AI stage did, for the closing log line (verification rejects are counted)."""
+
+    sent: int = 0
+    cached: int = 0
+    verified: int = 0
+    rejected: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """``2 verified, 3 rejected, 1 request failed; 4 answers from the cache``."""
+        failed = len(self.failures)
+        text = (f"{self.verified} verified, {self.rejected} rejected, {failed} request"
+                f"{'s' * (failed != 1)} failed")  # fmt: skip
+        return f"{text}; {self.sent} sent, {self.cached} from the cache"
+
+
+def _worst_first(v: Violation) -> tuple[bool, float, str, int, str]:
+    return (v.severity is not Severity.ERROR, -v.excess, v.path, v.line, v.rule)
+
+
+def _function_violations(result: GateResult) -> dict[tuple[str, str, int], list[Violation]]:
+    """Function violations grouped per function, the worst function (and violation) first."""
+    groups: dict[tuple[str, str, int], list[Violation]] = {}
+    for v in sorted(result.violations, key=_worst_first):
+        if RULES_BY_CODE[v.rule].scope is Scope.FUNCTION:
+            groups.setdefault((v.path, v.symbol, v.line), []).append(v)
+    return groups
+
+
+def select_targets(result: GateResult, text: SourceText, limit: int) -> list[Target]:
+    """At most ``limit`` functions, worst first; nested ones that overlap a pick are skipped."""
+    files = {f.path: f for f in result.files}
+    picked: list[Target] = []
+    for (path, qualname, line), found in _function_violations(result).items():
+        if len(picked) >= limit:
+            break
+        source, file = text(path), files.get(path)
+        if source is None or file is None:
+            continue
+        same = [f for f in file.functions if f.qualname == qualname]
+        function = next((f for f in same if f.lineno == line), None)
+        if function is None or any(_overlaps(t, path, function.lineno, function.end_lineno)
+                                   for t in picked):  # fmt: skip
+            continue
+        picked.append(Target(path, source, file, function, same.index(function), found[0]))
+    return picked
+
+
+def _overlaps(target: Target, path: str, start: int, end: int) -> bool:
+    f = target.function
+    return target.path == path and start <= f.end_lineno and f.lineno <= end
+
+
+def _request(target: Target, result: GateResult, advice: Sequence[Suggestion]) -> Request:
+    f = target.function
+    mine = tuple(v for v in sorted(result.violations, key=_worst_first)
+                 if v.path == target.path and v.symbol == f.qualname and v.line == f.lineno)  # fmt: skip
+    texts = tuple(s.text for s in advice
+                  if s.path == target.path and s.qualname == f.qualname and s.line == f.lineno)  # fmt: skip
+    return Request(target.path, f, mine, original_source(target), texts)
+
+
+class Asker:
+    """Answers from the cache, else from the server, several requests in flight at once."""
+
+    def __init__(self, client: ChatClient, cache: AnswerCache, concurrency: int) -> None:
+        self.client = client
+        self.cache = cache
+        self.concurrency = concurrency
+
+    def ask_all(self, requests: Sequence[Request], tally: Tally) -> list[str | RequestFailed]:
+        """One answer (or failure) per request, in request order."""
+        payloads = [messages(r) for r in requests]
+        identity = self.client.endpoint.identity
+        keys = [request_key(identity, [PROMPT_VERSION, p]) for p in payloads]
+        answers: list[str | RequestFailed | None] = [self.cache.get(k) for k in keys]
+        missing = [i for i, a in enumerate(answers) if a is None]
+        tally.cached += len(requests) - len(missing)
+        tally.sent += len(missing)
+        if missing:
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(missing))) as pool:
+                for i, answer in zip(missing, pool.map(self._ask, [payloads[i] for i in missing]),
+                                     strict=True):  # fmt: skip
+                    answers[i] = answer
+                    if isinstance(answer, str):  # garbage is cached too: re-runs cost nothing
+                        self.cache.put(keys[i], answer)
+        return [a for a in answers if a is not None]
+
+    def _ask(self, payload: list[dict[str, str]]) -> str | RequestFailed:
+        try:
+            return self.client.complete(payload)
+        except RequestFailed as exc:
+            return exc
+
+
+def _changes(verified: Verified) -> str:
+    before, after = dict(metric_pairs(verified.before)), dict(metric_pairs(verified.after))
+    changed = [f"{name.replace('_', ' ')} {format_number(before[name])} -> "
+               f"{format_number(after[name])}" for name in SHOWN if before[name] != after[name]]  # fmt: skip
+    helpers = ", ".join(f"`{h}`" for h in verified.helpers)
+    return ", ".join(changed) + (f"; adds {helpers}" if helpers else "")
+
+
+def to_suggestion(target: Target, verified: Verified) -> Suggestion:
+    """An offered rewrite: the verified text, the patch and the metrics around it."""
+    v = target.violation
+    return Suggestion(
+        kind=SuggestionKind.AI,
+        rule=v.rule,
+        path=v.path,
+        line=v.line,
+        qualname=v.symbol,
+        text=f"AI rewrite, verified by re-measuring: {_changes(verified)}",
+        patch=unified_diff(target.path, target.source, verified.source),
+        verified=True,
+        before=metric_pairs(verified.before),
+        after=metric_pairs(verified.after),
+    )
+
+
+def _label(target: Target) -> str:
+    return f"{target.path}:{target.function.lineno} `{target.function.qualname}` ({target.violation.rule})"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A target with its verified rewrite and the code that produced it (kept for combining)."""
+
+    target: Target
+    verified: Verified
+    code: str
+
+
+def run_ai(
+    result: GateResult,
+    advice: Sequence[Suggestion],
+    text: SourceText,
+    asker: Asker,
+    limits: tuple[int, ThresholdsFor],
+    log: Log,
+) -> tuple[list[Accepted], Tally]:
+    """Ask about the worst functions and keep the answers that pass verification."""
+    limit, thresholds = limits
+    targets = select_targets(result, text, limit)
+    tally = Tally()
+    requests, kept = [], []
+    for target in targets:
+        try:
+            requests.append(_request(target, result, advice))
+            kept.append(target)
+        except Rejected as exc:
+            log(f"skipped {_label(target)}: {exc}")
+    answers = asker.ask_all(requests, tally)
+    return list(_verify_all(kept, answers, thresholds, tally, log)), tally
+
+
+def _verify_all(targets: Iterable[Target], answers: Iterable[str | RequestFailed],
+                thresholds: ThresholdsFor, tally: Tally, log: Log) -> Iterable[Accepted]:  # fmt: skip
+    for target, answer in zip(targets, answers, strict=True):
+        if isinstance(answer, RequestFailed):
+            tally.failures.append(str(answer))
+            continue
+        code = extract_code(answer)
+        try:
+            verified = verify(target, code, thresholds(target.path))
+        except Rejected as exc:
+            tally.rejected += 1
+            log(f"rejected the AI rewrite of {_label(target)}: {exc}")
+            continue
+        tally.verified += 1
+        yield Accepted(target, verified, code)

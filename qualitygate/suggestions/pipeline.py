@@ -1,0 +1,147 @@
+"""The stage after the verdict: rule advice always, verified AI rewrites when enabled; never fails."""
+from __future__ import annotations
+
+import codecs
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from qualitygate.config import AISettings, Settings
+from qualitygate.metrics.source import SourceError, decode
+from qualitygate.models import GateResult, Suggestion, SuggestionKind
+from qualitygate.suggestions.ai import Accepted, Asker, ThresholdsFor, run_ai, to_suggestion
+from qualitygate.suggestions.ai_client import AIUnavailable, ChatClient, resolve
+from qualitygate.suggestions.cache import AnswerCache
+from qualitygate.suggestions.prompt import summarize
+from qualitygate.suggestions.rules import rule_suggestions
+
+KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY")
+
+
+class SourceFiles:
+    """Each file read once, as the engine decodes it; AI patches only plain UTF-8 files."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.files: dict[str, tuple[str | None, bool]] = {}
+
+    def _load(self, path: str) -> tuple[str | None, bool]:
+        if path not in self.files:
+            try:
+                data = Path(path).read_bytes()
+                text = decode(data) if not self.max_bytes or len(data) <= self.max_bytes else None
+            except (OSError, SourceError):
+                data, text = b"", None
+            # A patch rewrites text; only UTF-8 without a BOM round-trips byte for byte.
+            plain = text is not None and not data.startswith(codecs.BOM_UTF8) and _is_utf8(data)
+            self.files[path] = (text, plain)
+        return self.files[path]
+
+    def text(self, path: str) -> str | None:
+        """The decoded source, or None when it cannot be read."""
+        return self._load(path)[0]
+
+    def editable_text(self, path: str) -> str | None:
+        """The source when a patch can rewrite it exactly, else None."""
+        text, plain = self._load(path)
+        return text if plain else None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class Console:
+    """stderr lines prefixed ``qualitygate:``, with every API key we could know masked."""
+
+    def __init__(self, stream: TextIO, secrets: Sequence[str]) -> None:
+        self.stream = stream
+        self.secrets = [s for s in secrets if s]
+
+    def _write(self, text: str) -> None:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        self.stream.write(f"qualitygate: {text}\n")
+
+    def warn(self, text: str) -> None:
+        """A warning: something did not work, and the gate result is still right."""
+        self._write(f"warning: {text}")
+
+    def note(self, text: str) -> None:
+        """What the suggestion stage did."""
+        self._write(f"suggest: {text}")
+
+
+def console(stream: TextIO, ai: AISettings, env: Mapping[str, str]) -> Console:
+    """A console that masks the configured key variable and the standard ones."""
+    names = (*KEY_VARIABLES, ai.api_key_env or "")
+    return Console(stream, [env.get(name, "") for name in names if name])
+
+
+@dataclass(frozen=True)
+class SuggestContext:
+    """What the suggestion stage needs from the run besides the result."""
+
+    settings: Settings
+    thresholds: ThresholdsFor  # per path, with the overrides the gate used
+    env: Mapping[str, str]  # where the key and the standard OPENAI_* variables are read
+    use_cache: bool = True  # --no-cache also bypasses the AI answer cache
+
+
+def ai_rewrites(
+    result: GateResult,
+    advice: Sequence[Suggestion],
+    files: SourceFiles,
+    context: SuggestContext,
+    out: Console,
+) -> list[Accepted]:
+    """Verified rewrites of the worst functions; AIUnavailable when AI cannot run at all."""
+    settings = context.settings
+    client = ChatClient(resolve(settings.ai, context.env))
+    cache = AnswerCache(settings.root if context.use_cache else None, out.warn)
+    asker = Asker(client, cache, settings.ai.concurrency)
+    limits = (settings.max_suggestions, context.thresholds)
+    try:
+        accepted, tally = run_ai(result, advice, files.editable_text, asker, limits, out.note)
+    finally:
+        cache.save()
+        client.close()
+    if tally.failures:
+        unique = sorted(set(tally.failures))
+        out.warn(f"AI suggestions: {len(tally.failures)} request{'s' * (len(tally.failures) != 1)} "
+                 f"failed ({summarize(unique)}); the gate result is unchanged")  # fmt: skip
+    out.note(f"AI rewrites: {tally.line()}")
+    return accepted
+
+
+def _order(s: Suggestion) -> tuple[str, int, str, bool, str]:
+    return (s.path, s.line, s.rule, s.kind is SuggestionKind.AI, s.qualname or "")
+
+
+def check_suggestions(
+    result: GateResult, context: SuggestContext, ai_enabled: bool, stderr: TextIO
+) -> tuple[Suggestion, ...]:
+    """Every suggestion for a ``check`` run, sorted; problems are warnings, never errors."""
+    settings = context.settings
+    out = console(stderr, settings.ai, context.env)
+    files = SourceFiles(settings.max_file_bytes)
+    try:
+        found = list(rule_suggestions(result, files.text))
+    except Exception as exc:  # noqa: BLE001 - advice must never change the verdict or exit code
+        out.warn(f"rule-based suggestions failed ({type(exc).__name__}: {exc}); please report this")
+        found = []
+    if ai_enabled and settings.max_suggestions and result.violations:
+        try:
+            accepted = ai_rewrites(result, found, files, context, out)
+            found += [to_suggestion(a.target, a.verified) for a in accepted]
+        except AIUnavailable as exc:
+            out.warn(f"{exc}; only rule-based suggestions are shown")
+        except Exception as exc:  # noqa: BLE001 - same: the gate result stands on its own
+            out.warn(f"AI suggestions failed ({type(exc).__name__}: {exc}); "
+                     "the gate result is unchanged")  # fmt: skip
+    return tuple(sorted(found, key=_order))

@@ -1,0 +1,228 @@
+"""The offline advisor: concrete, deterministic advice for each violation from what was measured."""
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import groupby
+
+from qualitygate.models import (
+    FileMetrics,
+    FunctionMetrics,
+    GateResult,
+    Metric,
+    Suggestion,
+    SuggestionKind,
+    Violation,
+    format_number,
+)
+from qualitygate.suggestions.breakdown import (
+    FunctionNode,
+    StatementCost,
+    boolean_operators,
+    statement_costs,
+)
+
+# pylint's too-many-arguments default (max-args = 5); Sonar's S107 allows 7.
+MAX_PARAMETERS = 5
+# Nesting from which guard clauses pay off; Sonar's S134 flags control flow nested deeper than 3.
+DEEP_NESTING = 3
+# A statement "dominates" when it holds at least a third of the function's score.
+DOMINANT_SHARE = 3
+
+SourceReader = Callable[[str], "str | None"]
+
+
+def _head(v: Violation) -> str:
+    label = v.metric.value.replace("_", " ")
+    return f"{label} {format_number(v.value)} {v.comparison} {format_number(v.threshold)}"
+
+
+def _where(cost: StatementCost) -> str:
+    if cost.name:
+        return f"the nested {cost.kind} `{cost.name}` at line {cost.line}"
+    if cost.compound:
+        return f"the `{cost.kind}` at line {cost.line}"
+    return f"the statement at line {cost.line}"
+
+
+def _spread(costs: list[StatementCost], value: float, biggest: int) -> bool:
+    """No single block dominates: the advice is to split the function, not to extract one block."""
+    scoring = [c for c in costs if c.top and (c.here or c.decisions)]
+    return len(scoring) >= 4 and biggest * DOMINANT_SHARE < value
+
+
+def _top(costs: list[StatementCost], key: Callable[[StatementCost], int]) -> StatementCost:
+    return max(costs, key=lambda c: (key(c), -c.line))  # the earliest of equals, for stable text
+
+
+@dataclass(frozen=True)
+class Split:
+    """Moving one block into a new function: what it takes out, what stays, what the new one gets."""
+
+    cost: StatementCost
+    taken: int
+    left: float
+    moved: int
+
+
+def best_split(costs: list[StatementCost], v: Violation,
+               taken: Callable[[StatementCost], int],
+               moved: Callable[[StatementCost], int]) -> Split | None:  # fmt: skip
+    """The block whose extraction leaves both functions under the threshold, or closest to it."""
+    splits = [Split(c, taken(c), v.value - taken(c), moved(c))
+              for c in costs if c.compound and taken(c) > 0]  # fmt: skip
+    if not splits:
+        return None
+    return min(splits, key=lambda s: (max(s.left, s.moved) > v.threshold, max(s.left, s.moved),
+                                      s.cost.line))  # fmt: skip
+
+
+def _outcome(split: Split, v: Violation) -> str:
+    text = (f"extracting it into a function leaves {format_number(split.left)} here and "
+            f"{split.moved} in the new function")  # fmt: skip
+    if max(split.left, split.moved) > v.threshold:
+        text += f" (still above {format_number(v.threshold)}: split further)"
+    return text
+
+
+def _cognitive(v: Violation, costs: list[StatementCost]) -> list[str]:
+    biggest = _top([c for c in costs if c.top], lambda c: c.here)
+    dominant = biggest.here * DOMINANT_SHARE >= v.value
+    split = best_split(costs, v, lambda c: c.here, lambda c: c.alone)
+    if biggest.name and dominant:
+        return [f"{_where(biggest)} adds {biggest.here} (its own score, raised by nesting); "
+                "move it to module level or split it"]  # fmt: skip
+    if split is None and dominant:
+        return [f"{_where(biggest)} contributes {biggest.here} through boolean operators or "
+                "conditional expressions; give those conditions names"]  # fmt: skip
+    if split is None or _spread(costs, v.value, biggest.here):
+        count = sum(1 for c in costs if c.top and c.here)
+        return [f"it is spread over {count} statements, the largest {_where(biggest)} "
+                f"({biggest.here}); split the function into steps"]  # fmt: skip
+    c = split.cost
+    nesting = f", {c.here - c.alone} of it only from nesting" if c.here > c.alone else ""
+    return [f"{_where(c)} contributes {c.here} where it sits{nesting}; {_outcome(split, v)}"]
+
+
+def _cyclomatic(v: Violation, costs: list[StatementCost], node: FunctionNode) -> list[str]:
+    total = int(v.value) - 1
+    chain = _top(costs, lambda c: c.branches)
+    split = best_split(costs, v, lambda c: c.decisions, lambda c: c.decisions + 1)
+    if chain.branches >= 4:
+        parts = [f"the `if`/`elif` chain at line {chain.line} has {chain.branches} branches; "
+                 "replace it with a dict that maps each case to a value or a function"]  # fmt: skip
+    elif split is None or _spread(costs, total, _top(costs, lambda c: c.decisions).decisions):
+        top = _top([c for c in costs if c.top], lambda c: c.decisions)
+        parts = [f"its {total} decision points are spread over the whole body, the most in "
+                 f"{_where(top)} ({top.decisions}); split the function into steps"]  # fmt: skip
+    else:
+        parts = [f"{_where(split.cost)} holds {split.taken} of its {total} decision points; "
+                 f"{_outcome(split, v)}"]  # fmt: skip
+    operators = boolean_operators(node)
+    if operators >= 3:
+        parts.append(f"{operators} decision points are `and`/`or` operators; move those "
+                     "conditions into well-named predicate functions")  # fmt: skip
+    return parts
+
+
+def _maintainability(func: FunctionMetrics, costs: list[StatementCost]) -> list[str]:
+    parts = [f"{func.length} lines, cyclomatic complexity {func.cyclomatic_complexity}, "
+             f"Halstead volume {func.halstead_volume:.0f}"]  # fmt: skip
+    blocks = [c for c in costs if c.compound and c.top]
+    if blocks:
+        longest = _top(blocks, lambda c: c.lines)
+        parts.append(f"its longest block is {_where(longest)} ({longest.lines} lines): extract it")
+    return parts
+
+
+def _shape(func: FunctionMetrics) -> list[str]:
+    """Advice from the function's shape, whatever the rule: nesting and parameters."""
+    parts = []
+    if func.max_nesting >= DEEP_NESTING:
+        parts.append(f"nesting depth {func.max_nesting}: return or `continue` early "
+                     "(guard clauses) to flatten it")  # fmt: skip
+    if func.parameters > MAX_PARAMETERS:
+        parts.append(f"{func.parameters} parameters: group related ones into a dataclass")
+    return parts
+
+
+def function_advice(v: Violation, func: FunctionMetrics, node: FunctionNode) -> str:
+    """The advice for one function violation: what to change, with the numbers behind it."""
+    costs = statement_costs(node)
+    if v.metric is Metric.COGNITIVE:
+        parts = _cognitive(v, costs)
+    elif v.metric is Metric.CYCLOMATIC:
+        parts = _cyclomatic(v, costs, node)
+    else:
+        parts = _maintainability(func, costs)
+    return f"{_head(v)}: " + "; ".join(parts + _shape(func))
+
+
+def file_advice(v: Violation, file: FileMetrics) -> str:
+    """The advice for a file whose maintainability index is too low."""
+    size = (f"{file.raw.lloc} logical lines, total cyclomatic complexity "
+            f"{file.cyclomatic_complexity}, Halstead volume {file.halstead.volume:.0f}")  # fmt: skip
+    worst = sorted(file.functions, key=lambda f: (-f.cyclomatic_complexity, f.lineno))[:3]
+    worst = [f for f in worst if f.cyclomatic_complexity > 1]
+    if not worst:
+        return f"{_head(v)}: {size}; split the module into smaller ones"
+    names = ", ".join(f"`{f.qualname}` ({f.cyclomatic_complexity})" for f in worst)
+    return (f"{_head(v)}: {size}; the most complex functions are {names}: simplify them "
+            "or move some into another module")  # fmt: skip
+
+
+def function_nodes(tree: ast.AST) -> dict[tuple[int, str], FunctionNode]:
+    """Every (async) def of a tree by (def line, name), the key FunctionMetrics carries."""
+    return {
+        (n.lineno, n.name): n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+
+
+def parse(source: str | None) -> ast.Module | None:
+    """The file's tree, or None when it cannot be read or no longer parses."""
+    if source is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _suggestion(v: Violation, text: str) -> Suggestion:
+    qualname = None if v.symbol == v.path else v.symbol
+    return Suggestion(SuggestionKind.RULE, v.rule, v.path, v.line, qualname, text)
+
+
+def _file_suggestions(
+    file: FileMetrics, violations: list[Violation], read: SourceReader
+) -> Iterator[Suggestion]:
+    functions = {(f.qualname, f.lineno): f for f in file.functions}
+    nodes: dict[tuple[int, str], FunctionNode] | None = None
+    for v in violations:
+        func = functions.get((v.symbol, v.line))
+        if func is None:
+            yield _suggestion(v, file_advice(v, file))
+            continue
+        if nodes is None:  # parse only files that have a function violation, once
+            tree = parse(read(file.path))
+            nodes = function_nodes(tree) if tree else {}
+        node = nodes.get((func.lineno, func.name))
+        if node is not None:  # the file changed since it was measured: no advice beats wrong advice
+            yield _suggestion(v, function_advice(v, func, node))
+
+
+def rule_suggestions(result: GateResult, read: SourceReader) -> tuple[Suggestion, ...]:
+    """Advice for every violation (errors and warnings), in the order of the violations."""
+    files = {f.path: f for f in result.files}
+    found: list[Suggestion] = []
+    for path, group in groupby(result.violations, key=lambda v: v.path):
+        file = files.get(path)
+        if file is not None:
+            found.extend(_file_suggestions(file, list(group), read))
+    return tuple(found)

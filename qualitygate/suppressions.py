@@ -1,0 +1,182 @@
+"""Inline suppressions: read ``# qualitygate: ignore`` comments, then set covered offenders aside."""
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import re
+import tokenize
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from qualitygate.models import FileMetrics, GateResult, Scope, Suppression, Violation
+from qualitygate.rules import RULES, RULES_BY_CODE
+
+MARKER = "qualitygate:"
+_MENTION = re.compile(r"#\s*qualitygate:")  # a comment that starts like a directive
+_DIRECTIVE = re.compile(r"#\s*qualitygate:\s*(?P<kind>ignore-file|ignore)(?![\w-])(?:\[(?P<names>[^\]]*)\])?")
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass(frozen=True)
+class _Comment:
+    line: int
+    text: str
+    own_line: bool  # nothing but whitespace before the ``#``
+
+
+@dataclass(frozen=True)
+class _Header:
+    """The lines of one ``def`` before its body: decorators, signature and the def line."""
+
+    first: int
+    lineno: int
+    last: int
+
+
+# -- reading the comments (runs in the worker, where the source text is) -------------------------
+
+
+def scan(source: str, tree: ast.Module, functions: Iterable[FunctionNode]) -> tuple[Suppression, ...]:
+    """Every suppression comment in ``source``, each tied to what it covers or to its problem."""
+    if MARKER not in source:  # the common case costs one substring search
+        return ()
+    lines = source.splitlines()
+    headers = [_header(node) for node in functions]
+    limit = _code_start(tree)
+    return tuple(_suppression(c, lines, headers, limit) for c in _comments(source))
+
+
+def _comments(source: str) -> list[_Comment]:
+    """Comments that mention the marker; tokenize keeps ``#`` inside strings out."""
+    found = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT and _MENTION.search(tok.string):
+                own = not tok.line[: tok.start[1]].strip()
+                found.append(_Comment(tok.start[0], tok.string, own))
+    except (tokenize.TokenError, SyntaxError):  # ast accepted it; fall back to a line scan
+        return list(_line_comments(source))
+    return found
+
+
+def _line_comments(source: str) -> Iterator[_Comment]:
+    for number, text in enumerate(source.splitlines(), 1):
+        at = text.find("#")
+        if at != -1 and _MENTION.search(text, at):
+            yield _Comment(number, text[at:], not text[:at].strip())
+
+
+def _header(node: FunctionNode) -> _Header:
+    first = min([d.lineno for d in node.decorator_list], default=node.lineno)
+    body = node.body[0].lineno
+    return _Header(first, node.lineno, body - 1 if body > node.lineno else node.lineno)
+
+
+def _code_start(tree: ast.Module) -> int:
+    """The first line of code other than the module docstring and imports."""
+    for index, stmt in enumerate(tree.body):
+        docstring = index == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        if not docstring and not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            return stmt.lineno
+    return 1 << 30
+
+
+def _suppression(comment: _Comment, lines: Sequence[str], headers: Sequence[_Header], limit: int) -> Suppression:
+    match = _DIRECTIVE.search(comment.text)
+    if match is None:
+        return Suppression(comment.line, Scope.FUNCTION, problem="not a qualitygate directive "
+                           "(expected 'qualitygate: ignore', 'ignore[...]' or 'ignore-file')")  # fmt: skip
+    raw = match.group("names")
+    names = tuple(n.strip() for n in raw.split(",") if n.strip()) if raw else ()
+    if match.group("kind") == "ignore-file":
+        problem = "" if comment.line < limit else (
+            "ignore-file must come before the first line of code (after the docstring and imports)"
+        )
+        return Suppression(comment.line, Scope.FILE, names, problem=problem)
+    target = _target(comment, lines, headers)
+    problem = "" if target else "not on a def line nor directly above a def or its decorators"
+    return Suppression(comment.line, Scope.FUNCTION, names, target, problem)
+
+
+def _target(comment: _Comment, lines: Sequence[str], headers: Sequence[_Header]) -> int:
+    """The def line of the function the comment covers, or 0."""
+    if not comment.own_line:
+        # A trailing comment on the def line, a decorator or a wrapped signature line.
+        inside = [h for h in headers if h.first <= comment.line <= h.last]
+        return max(inside, key=lambda h: h.first).lineno if inside else 0
+    below = comment.line  # skip the rest of a block of comment lines (several directives)
+    while below < len(lines) and lines[below].lstrip().startswith("#"):
+        below += 1
+    below += 1
+    return next((h.lineno for h in headers if below in (h.first, h.lineno)), 0)
+
+
+# -- applying them (runs in the parent, over the violations) -------------------------------------
+
+
+def _normal(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+def _name_table() -> dict[str, frozenset[str]]:
+    """Every name a suppression may use (metric names, rule codes, rule names) -> rule codes."""
+    table: dict[str, set[str]] = {}
+    for rule in RULES:
+        for name in (rule.code, rule.name, rule.metric.value):
+            table.setdefault(_normal(name), set()).add(rule.code)
+    return {name: frozenset(codes) for name, codes in table.items()}
+
+
+_NAMES = _name_table()
+_SHOWN = sorted({name for rule in RULES for name in (rule.code, rule.metric.value)})
+
+
+def rule_codes(names: Sequence[str]) -> frozenset[str] | None:
+    """The rule codes ``names`` select; None (every rule) when no names are given."""
+    if not names:
+        return None
+    return frozenset(code for name in names for code in _NAMES.get(_normal(name), ()))
+
+
+def _covers(s: Suppression, v: Violation) -> bool:
+    if s.problem:
+        return False
+    codes = rule_codes(s.names)
+    if codes is not None and v.rule not in codes:
+        return False
+    if s.scope is Scope.FILE:
+        return True
+    rule = RULES_BY_CODE.get(v.rule)
+    return rule is not None and rule.scope is Scope.FUNCTION and v.line == s.target
+
+
+def apply(result: GateResult) -> GateResult:
+    """Move every violation an applicable suppression covers into ``result.suppressed``."""
+    by_path = {f.path: f.suppressions for f in result.files if f.suppressions}
+    if not by_path:
+        return result
+    kept: list[Violation] = []
+    suppressed: list[Violation] = []
+    for v in result.violations:
+        covered = any(_covers(s, v) for s in by_path.get(v.path, ()))
+        (suppressed if covered else kept).append(v)
+    return replace(result, violations=tuple(kept), suppressed=(*result.suppressed, *suppressed))
+
+
+def warnings(files: Iterable[FileMetrics]) -> list[str]:
+    """One line per misplaced suppression and per unknown name, naming the file and line."""
+    found = []
+    for file in files:
+        for s in file.suppressions:
+            where = f"{file.path}:{s.line}: warning:"
+            if s.problem:
+                found.append(f"{where} qualitygate suppression ignored: {s.problem}")
+            found.extend(f"{where} {_unknown(name)}" for name in s.names if _normal(name) not in _NAMES)
+    return found
+
+
+def _unknown(name: str) -> str:
+    message = f"unknown metric or rule {name!r} in a qualitygate suppression"
+    close = difflib.get_close_matches(name, _SHOWN, n=1, cutoff=0.5)
+    return f"{message}; did you mean {close[0]!r}?" if close else message
