@@ -83,30 +83,34 @@ def key_parts(options: MetricOptions) -> dict[str, Any]:
         "radon": radon.__version__,
         "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
         "options": dataclasses.asdict(options),
-        "local_modules": _local_modules(options),
     }
 
 
-def _local_modules(options: MetricOptions) -> list[str]:
-    """Importable names in the local roots: a new one can turn an import from third-party to local."""
+def local_modules(options: MetricOptions) -> frozenset[str]:
+    """Names an import can resolve to in the local roots (or their src/), as ``classify`` looks.
+
+    A cached file's dependency kinds stay right only while none of its third-party names
+    appears here and all of its absolute local names still do; ``MetricsCache`` checks that on
+    every hit instead of keying the whole cache on the folder listing.
+    """
     if not options.enable_dependency_analysis:
-        return []
+        return frozenset()
     names: set[str] = set()
     for root in options.local_roots:
         for folder in (root, os.path.join(root, "src")):
             try:
                 with os.scandir(folder) as listing:
-                    names.update(f"{folder}/{e.name}" for e in listing if _importable(e))
+                    names.update(_module_name(entry) for entry in listing)
             except OSError:
                 continue
-    return sorted(names)
+    names.discard("")
+    return frozenset(names)
 
 
-def _importable(entry: os.DirEntry[str]) -> bool:
-    stem = entry.name[:-3] if entry.name.endswith(".py") else entry.name
-    if not stem.isidentifier() or stem.startswith("__"):  # __pycache__ comes and goes
-        return False
-    return entry.name.endswith(".py") or entry.is_dir()
+def _module_name(entry: os.DirEntry[str]) -> str:
+    if entry.name.endswith(".py"):
+        return entry.name[:-3]
+    return entry.name if entry.is_dir() else ""
 
 
 def cache_file(directory: Path, options: MetricOptions) -> Path:
@@ -159,9 +163,17 @@ def _no_gc() -> Iterator[None]:
 class MetricsCache:
     """Entries by absolute path. Only the parent process reads and writes it; workers only measure."""
 
-    def __init__(self, file: Path, entries: dict[str, Entry], today: int, warnings: list[str]):
+    def __init__(
+        self,
+        file: Path,
+        entries: dict[str, Entry],
+        today: int,
+        warnings: list[str],
+        local_names: frozenset[str] = frozenset(),
+    ):
         self.file = file
         self.entries = entries
+        self.local_names = local_names
         self.today = today
         self.warnings = warnings
         self._pending: dict[str, tuple[int, int, str]] = {}
@@ -174,7 +186,7 @@ class MetricsCache:
         today = int((time.time() if now is None else now) // SECONDS_PER_DAY)
         with _no_gc():
             entries, warnings = _read(file)
-        return cls(file, entries, today, warnings)
+        return cls(file, entries, today, warnings, local_modules(options))
 
     def split(self, jobs: Sequence[Job]) -> tuple[list[Outcome], list[Job]]:
         """The outcomes found in the cache, and the jobs that must be measured."""
@@ -197,6 +209,8 @@ class MetricsCache:
             return None  # measuring reports the problem
         stamp = (stat.st_size, stat.st_mtime_ns)
         entry = self.entries.get(key)
+        if entry is not None and not self._dependencies_current(entry):
+            entry = None  # measured again, and the new outcome replaces it
         if entry is not None and (entry.size, entry.mtime_ns) == stamp:
             hit = self._hit(key, entry, display)
             if hit is not None:
@@ -213,6 +227,17 @@ class MetricsCache:
             return self._hit(key, self.entries[key], display)
         self._pending[key] = (stamp[0], stamp[1], digest)
         return None
+
+    def _dependencies_current(self, entry: Entry) -> bool:
+        """False when a module was added or removed that changes how this file's imports sort."""
+        deps = entry.data.get("dependencies")
+        if not isinstance(deps, dict):
+            return True  # nothing to check (an error, or no analysis); decoding judges the rest
+        third = [n for n in deps.get("third_party") or () if isinstance(n, str)]
+        local = [n for n in deps.get("local") or () if isinstance(n, str) and not n.startswith(".")]
+        if any(name in self.local_names for name in third):
+            return False
+        return all(name in self.local_names for name in local)
 
     def _hit(self, key: str, entry: Entry, display: str) -> Outcome | None:
         try:

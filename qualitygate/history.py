@@ -75,7 +75,6 @@ SCHEMA_V1: tuple[str, ...] = (
         file_state INTEGER NOT NULL REFERENCES file_states (id),
         PRIMARY KEY (run, file_state)
     ) WITHOUT ROWID""",
-    "CREATE INDEX run_files_by_state ON run_files (file_state)",
     """CREATE TABLE violation_states (
         id INTEGER PRIMARY KEY,
         digest BLOB NOT NULL UNIQUE,
@@ -95,7 +94,6 @@ SCHEMA_V1: tuple[str, ...] = (
         violation INTEGER NOT NULL REFERENCES violation_states (id),
         PRIMARY KEY (run, violation)
     ) WITHOUT ROWID""",
-    "CREATE INDEX run_violations_by_violation ON run_violations (violation)",
     """CREATE TABLE run_errors (
         run INTEGER NOT NULL REFERENCES runs (id),
         path TEXT NOT NULL,

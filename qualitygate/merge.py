@@ -1,6 +1,7 @@
 """Combine shard reports (JSON v1) into the verdict one run over every file would have given."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -43,11 +44,24 @@ def _unique_files(reports: Sequence[tuple[Path, GateResult]]) -> list[FileMetric
 
 
 def merge_results(reports: Sequence[tuple[Path, GateResult]]) -> GateResult:
-    """Concatenate files, violations and errors (duplicates once) and sort as one run does."""
+    """Concatenate every list of the results (duplicates once) and sort as one run does."""
     files = _unique_files(reports)
     violations = _once(v for _, result in reports for v in result.violations)
     errors = _once(e for _, result in reports for e in result.errors)
-    return build_result(files, violations, errors)
+    merged = build_result(files, violations, errors)
+    rest = {
+        name: _by_path(_once(item for _, result in reports for item in getattr(result, name)))
+        for name in (f.name for f in dataclasses.fields(GateResult))
+        if name not in ("files", "violations", "errors")
+    }
+    return dataclasses.replace(merged, **rest)
+
+
+def _by_path(items: list[T]) -> tuple[T, ...]:
+    """Every other list (suppressed, suggestions...) is ordered by path first in a single run, and
+    a path's items all come from the one shard that owns it: a stable sort by path restores the
+    single run's order without knowing each list's own sort key."""
+    return tuple(sorted(items, key=lambda item: str(getattr(item, "path", ""))))
 
 
 def _once(items: Iterable[T]) -> list[T]:

@@ -1,6 +1,7 @@
 """Per-path thresholds: ``[[tool.qualitygate.overrides]]`` tables, applied in order, last match wins."""
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -31,13 +32,24 @@ class Override:
 
 def root_relative(path: str, root: Path) -> str:
     """A report path (relative to the working directory) as a '/' path relative to ``root``."""
-    absolute = Path(os.path.abspath(path))
-    for candidate in (absolute, Path(os.path.realpath(absolute))):
-        try:
-            return candidate.relative_to(root).as_posix()
-        except ValueError:
-            continue
-    return absolute.as_posix()  # outside the project: globs and baseline use the full path
+    absolute = os.path.abspath(path)
+    relative = _under(absolute, root)
+    if relative is None:  # maybe reached through a symlinked folder (the root is resolved)
+        folder, name = os.path.split(absolute)
+        relative = _under(os.path.join(_real_folder(folder), name), root)
+    # Outside the project, globs and the baseline see the full path.
+    return relative if relative is not None else absolute.replace(os.sep, "/")
+
+
+def _under(path: str, root: Path) -> str | None:
+    prefix = os.path.join(str(root), "")
+    return path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    """Cached per folder: a run asks once per file, and realpath costs a syscall per part."""
+    return os.path.realpath(folder)
 
 
 def parse_overrides(tables: Any, path: Path, prefix: str) -> tuple[Override, ...]:

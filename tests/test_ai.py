@@ -22,7 +22,12 @@ from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import Metric, Severity, Violation
 from qualitygate.rules import Thresholds
 from qualitygate.suggestions.ai_client import AIUnavailable, resolve
-from qualitygate.suggestions.patch import find_function, parse_module, replace_function, unified_diff
+from qualitygate.suggestions.patch import (
+    find_function,
+    parse_module,
+    replace_function,
+    unified_diff,
+)
 from qualitygate.suggestions.verify import Rejected, Target, verify
 
 from .conftest import CliResult
@@ -221,7 +226,7 @@ def _completion(content: str) -> bytes:
 
 def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
             prompt = body["messages"][-1]["content"]
             name = re.search(r"Function: `([^`]+)`", prompt).group(1)  # type: ignore[union-attr]
@@ -296,7 +301,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def openai_table(url: str, **extra: object) -> str:
     values = {"model": MODEL, "base_url": f"{url}/v1", "api_key_env": "QG_TEST_KEY",
-              "timeout": 1.0, "max_retries": 1, **extra}  # fmt: skip
+              "timeout": 0.5, "max_retries": 1, **extra}  # fmt: skip
     return "\n[tool.qualitygate.ai]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
 
 
@@ -347,11 +352,11 @@ def test_each_answer_is_verified_and_only_the_good_rewrite_is_offered(
     err = result.err
     assert "rejected the AI rewrite of funcs.py:16 `broken_func` (QG002): does not parse" in err
     assert "`signature_func` (QG002): changes the signature: parameters differ" in err
-    assert "`worse_func` (QG002): cognitive_complexity does not improve (7 -> 9)" in err
+    assert "`worse_func` (QG002): cognitive complexity does not drop (7 -> 15)" in err
     assert "`shifty_func` (QG002): introduces QG002 on `_shifty_sum` (cognitive complexity 7 > 4)" in err
-    assert re.search(r"warning: AI suggestions: 3 requests failed \(HTTP 500 \(after 1 retries\); "
-                     r"cannot connect to the server \(after 1 retries\)|the server's answer is not", err)  # fmt: skip
-    assert "timed out after 1 s (after 1 retries)" in err
+    assert ("warning: AI suggestions: 3 requests failed (HTTP 500 (after 1 retry); the server's "
+            "answer is not a chat completion (AttributeError); timed out after 0.5 s (after 1 retry)); "
+            "the gate result is unchanged") in err
     assert "1 verified, 4 rejected, 3 requests failed; 8 sent, 0 from the cache" in err
     assert "Traceback" not in err
 
@@ -498,13 +503,16 @@ def test_the_key_never_leaks(
     formats = [f"{fmt}:{out / name}" for fmt, name in
                (("json", "r.json"), ("sarif", "r.sarif"), ("markdown", "r.md"), ("text", "r.txt"))]  # fmt: skip
     args = [arg for spec in formats for arg in ("-f", spec)]
+    # The server echoes the key everywhere it can: error bodies, garbage, and the rewrite itself.
+    leaky = GOOD.replace("    # Clamp", f"    # token {KEY}\n    # Clamp")
+    chat_server.script["good_func"] = ("answer", leaky)
     result = cli("check", ".", "--suggest", "-f", "text", *args, cwd=ai_project)
     assert any(s.headers.get("authorization") == f"Bearer {KEY}" for s in chat_server.seen)
-    assert "***" in "".join(s.path for s in chat_server.seen) or True  # the server did see it
-    written = [p.read_text(encoding="utf-8") for p in out.iterdir()]
+    written = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
     cache = (ai_project / ".qualitygate_cache" / "ai-suggestions.json").read_text(encoding="utf-8")
-    assert len(written) == 4 and "AI rewrite, verified" in written[0] + written[1] + written[2] + written[3]
-    for text in [result.out, result.err, cache, *written]:
+    assert "+    # token ***\n" in ai_suggestions(json.loads(written["r.json"]))["good_func"]["patch"]
+    assert all("AI rewrite, verified" in text for text in written.values())
+    for text in [result.out, result.err, cache, *written.values()]:
         assert KEY not in text
         assert "DO-NOT-LEAK" not in text
 
@@ -659,8 +667,8 @@ def test_the_setter_is_replaced_and_the_rest_kept_byte_for_byte() -> None:
          "changes the signature: return annotation differ"),
         ("@value.setter\ndef value(self, new):\n    self.a = new\n\nX = 1\n",
          "the answer holds more than functions (a SimpleStatementLine at the top level)"),
-        ("@value.setter\ndef value(self, new):\n    return functools(new)\n\ndef functools():\n    pass\n",
-         "helper `functools` reuses a name that is already taken"),
+        ("@value.setter\ndef value(self, new):\n    self._a(new)\n\ndef _a(self, new):\n    pass\n"
+         "\ndef _a(self, new):\n    pass\n", "helper `_a` reuses a name that is already taken"),
         ("@value.setter\ndef value(self, new):\n    await new\n", "does not compile in place: 'await' outside async function"),
         ("I cannot help with that.", "does not parse"),
         ("", "the answer holds no code"),
@@ -669,6 +677,16 @@ def test_the_setter_is_replaced_and_the_rest_kept_byte_for_byte() -> None:
 def test_verification_rejects(rewrite: str, reason: str) -> None:
     with pytest.raises(Rejected, match=re.escape(reason)):
         verify(setter_target(), rewrite, Thresholds(cognitive_complexity_threshold=4))
+
+
+def test_a_helper_may_not_shadow_a_module_name() -> None:
+    file = measure_source(SOURCE, "funcs.py", MetricOptions(enable_dependency_analysis=False))
+    function = next(f for f in file.functions if f.qualname == "good_func")
+    violation = Violation("QG002", Metric.COGNITIVE, "funcs.py", function.lineno,
+                          function.end_lineno, "good_func", 7, 4, "cognitive complexity 7 > 4")  # fmt: skip
+    rewrite = "def good_func(items, limit):\n    return functools(items)\n\ndef functools(x):\n    return 0\n"
+    with pytest.raises(Rejected, match="helper `functools` reuses a name that is already taken"):
+        verify(Target("funcs.py", SOURCE, file, function, 0, violation), rewrite, Thresholds())
 
 
 def test_a_helper_is_placed_after_the_function_in_its_class() -> None:

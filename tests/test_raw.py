@@ -139,6 +139,8 @@ CASES = {
     "form feed inside a one-line string": "x = 'a\x0cb'\n",
     "form feed in a comment, then an error token": "x = 1 # \x0c $\n",
     "no-break space in code": "x\xa0= 1\n",
+    "control characters in strings": "x = '\x01\x02'\ny = '''\x03\n\x01'''\n# \x02\n",
+    "control character in code": "x = 1\x02\ny = 2\n",
     "error token": "x = $\n",
     "four quotes": "x = '''a''''\n",
 }
@@ -159,9 +161,10 @@ def test_stdlib_file_equals_radon(path: Path) -> None:
     assert our_counts(source) == radon_counts(source)
 
 
-@pytest.mark.parametrize("relative", FEATURED, ids=FEATURED.values())
+@pytest.mark.parametrize("relative", FEATURED)
 def test_featured_file_equals_radon(relative: str) -> None:
-    """Bigger files chosen for the syntax they hold; expected numbers are radon 6.0.1's."""
+    """Test-suite files chosen for the syntax they hold (see FEATURED); expected numbers are
+    radon 6.0.1's."""
     source = read(STDLIB / relative)
     assert source is not None
     assert our_counts(source) == radon_counts(source)
@@ -184,8 +187,8 @@ TRANSFORMED = ["textwrap.py", "quopri.py", "tokenize.py", "json/decoder.py"]
 @pytest.mark.parametrize("name", TRANSFORMS)
 @pytest.mark.parametrize("relative", TRANSFORMED)
 def test_line_endings_and_form_feeds_equal_radon(relative: str, name: str) -> None:
-    """Real files rewritten with CRLF, CR or form feeds (the 3.11 stdlib has none); radon 6.0.1
-    gives the expected numbers."""
+    """Real files rewritten with CRLF, CR or form feeds (the 3.11 stdlib has no form feed and
+    one 4-line CRLF file); radon 6.0.1 gives the expected numbers."""
     source = read(STDLIB / relative)
     assert source is not None
     changed = TRANSFORMS[name](source)
@@ -203,6 +206,7 @@ SPAN_FILES = ["textwrap.py", "quopri.py", "json/decoder.py", "test/test_grammar.
 @pytest.mark.parametrize("transform", ["none", *TRANSFORMS])
 @pytest.mark.parametrize("relative", SPAN_FILES)
 def test_spans_of_every_line_add_up_to_the_totals(relative: str, transform: str) -> None:
+    """Every count lands on exactly one physical line, extra splitlines() lines included."""
     source = read(STDLIB / relative)
     assert source is not None
     source = TRANSFORMS[transform](source) if transform != "none" else source
@@ -254,6 +258,14 @@ def test_span_attributes_each_count_to_its_line() -> None:
     assert raw.span(6, 6) == RawMetrics(loc=1, lloc=1, sloc=1)
     assert raw.span(7, 8) == RawMetrics(loc=2, lloc=0, sloc=2, comments=1)
     assert raw.span(1, 0) == RawMetrics()
+
+
+def test_syntax_error_names_the_line_of_the_group_radon_gives_up_on() -> None:
+    """radon 6.0.1 raises ``SyntaxError at line: 3`` here (the group opened on line 3)."""
+    with pytest.raises(SyntaxError, match="SyntaxError at line: 3") as caught:
+        analyze_raw("x = 1\n\ny = (1,\n     2\n")
+    assert caught.value.lineno == 3
+    assert radon_counts("x = 1\n\ny = (1,\n     2\n") == ("SyntaxError", caught.value.msg)
 
 
 def test_span_rejects_lines_outside_the_file() -> None:

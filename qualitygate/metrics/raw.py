@@ -27,9 +27,11 @@ from qualitygate.models import RawMetrics
 # The masked text keeps radon's lines one for one. A comment becomes "#"; a string becomes its
 # opening quote (any prefix letters stay in front); a string over several lines becomes its
 # quote and _OPEN, then _INSIDE for each of its non-empty inner lines, then _CLOSE at the start
-# of its last line. A quote that starts no string becomes _UNCLOSED.
+# of its last line. A quote that starts no string, or a marker character in the code itself,
+# becomes _BAD.
 _INSIDE, _OPEN, _CLOSE = "\x01", "\x02", "\x03"
-_UNCLOSED = "$"  # tokenize's ERRORTOKEN, like a real "$"
+_BAD = "$"  # tokenize's ERRORTOKEN, like a real "$"
+_MARKERS_TO_BAD = str.maketrans(dict.fromkeys(_INSIDE + _OPEN + _CLOSE, _BAD))
 
 # tokenize's Single3, Double3 and ContStr: a backslash escapes any character, a newline too,
 # in raw strings as well. A one-quote string continued by a backslash-newline ends on the first
@@ -150,21 +152,33 @@ def analyze_raw(source: str) -> RawAnalysis:
     marks = _read_marks(encoded, lines)
     groups, open_start = _groups(marks.state, lines)
     _raise_like_radon(masked, encoded, groups, open_start)
+    kinds, lloc = _count_lines(lines, stripped, marks, groups)
+    sums = _line_sums(source, kinds, marks.comments, lloc)
+    return RawAnalysis(_metrics(*(s[-1] for s in sums)), sums)
+
+
+def _count_lines(
+    lines: list[str], stripped: list[str], marks: _Marks, groups: list[tuple[int, int]]
+) -> tuple[bytearray, list[int]]:
+    """Each line's kind and the lloc counted on it: one-line groups first, then the others."""
     kinds = bytearray(map(_KIND.get, lines, repeat(_SLOC)))
     lloc = _one_line_lloc(lines, stripped, kinds, marks, groups)
     for first, last in groups:
         _count_group(first, last, lines, stripped, kinds, lloc, marks)
-    per_line = (
-        kinds.translate(_IS_SLOC),
-        kinds.translate(_IS_BLANK),
-        kinds.translate(_IS_MULTI),
-        kinds.translate(_IS_SINGLE),
-        marks.comments,
+    return kinds, lloc
+
+
+def _line_sums(
+    source: str, kinds: bytearray, comments: bytes, lloc: list[int]
+) -> tuple[list[int], ...]:
+    """Prefix sums per physical line of sloc, blank, multi, single_comments, comments, lloc."""
+    physical = _physical_ends(source, len(kinds))
+    per_line: tuple[Sequence[int], ...] = (
+        *(kinds.translate(table) for table in (_IS_SLOC, _IS_BLANK, _IS_MULTI, _IS_SINGLE)),
+        comments,
         lloc,
     )
-    physical = _physical_ends(source, len(lines))
-    sums = tuple(_prefix_sums(values, physical) for values in per_line)
-    return RawAnalysis(_metrics(*(s[-1] for s in sums)), sums)
+    return tuple(_prefix_sums(values, physical) for values in per_line)
 
 
 def _metrics(
@@ -185,23 +199,28 @@ def _mask(text: str) -> str:
     """``text`` with every string and comment replaced by its marker (see _INSIDE above)."""
     parts = _SCAN.split(text)
     tokens = parts[1::2]
-    markers = list(map(_FIRST_CHAR, tokens))
-    multi_line = bytes(map(str.__contains__, tokens, repeat("\n")))
-    index = multi_line.find(1)
+    markers = list(map(_FIRST_CHAR, tokens))  # '#' or the opening quote
+    several_lines = bytes(map(str.__contains__, tokens, repeat("\n")))
+    index = several_lines.find(1)
     while index >= 0:
-        token = tokens[index]
-        inner = _NON_EMPTY.sub(_INSIDE, token[token.index("\n") : token.rindex("\n")])
-        markers[index] = token[0] + _OPEN + inner + "\n" + _CLOSE
-        index = multi_line.find(1, index + 1)
+        markers[index] = _multi_line_marker(tokens[index])
+        index = several_lines.find(1, index + 1)
     if (
         tokens
         and not parts[-1]
         and tokens[-1][0] != "#"
         and not _WHOLE_STRING.fullmatch(tokens[-1])
     ):
-        markers[-1] = _UNCLOSED + "\n" * tokens[-1].count("\n")  # the rest of the text
+        markers[-1] = _BAD + "\n" * tokens[-1].count("\n")  # it took the rest of the text
     parts[1::2] = markers
+    if any(marker in text for marker in _INSIDE + _OPEN + _CLOSE):  # rare: control characters
+        parts[::2] = [code.translate(_MARKERS_TO_BAD) for code in parts[::2]]
     return "".join(parts)
+
+
+def _multi_line_marker(token: str) -> str:
+    inner = _NON_EMPTY.sub(_INSIDE, token[token.index("\n") : token.rindex("\n")])
+    return token[0] + _OPEN + inner + "\n" + _CLOSE
 
 
 def _read_marks(encoded: bytes, lines: list[str]) -> _Marks:

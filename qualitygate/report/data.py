@@ -13,6 +13,7 @@ from qualitygate.serialize import error_to_dict, violation_to_dict
 DATA_VERSION = 1
 MAX_OFFENDERS = 50
 MAX_RECOMMENDATIONS = 20
+OFFENDER_FLOOR = 0.5  # a function's worst complexity / its threshold
 MANY_PARAMETERS = 6  # a function taking more asks for a parameter object
 EXCELLENT_MI = 85.0  # with radon's 0-100 scale; the configured threshold marks "poor"
 
@@ -68,6 +69,8 @@ def offenders(result: GateResult, thresholds: Thresholds, limit: int = MAX_OFFEN
         for file in result.files
         for func in file.functions
     ]
+    # Functions at under half of every threshold are not offenders, however the list is sorted.
+    rows = [r for r in rows if r["rules"] or r["score"] >= OFFENDER_FLOOR]
     rows.sort(key=lambda r: (-r["score"], -r["cognitive_complexity"], r["path"], r["line"]))
     return rows[:limit]
 
@@ -90,37 +93,52 @@ def _file_entry(
     }
 
 
-def _recommendation(v: Violation, func: FunctionMetrics | None, file: FileMetrics) -> str:
+def _advice(v: Violation, func: FunctionMetrics | None, file: FileMetrics) -> str:
+    """One sentence per violated rule: the numbers, then what to do about them."""
     value, limit = format_number(v.value), format_number(v.threshold)
     if v.rule == "QG002":
-        nesting = f"; it nests {func.max_nesting} levels deep" if func and func.max_nesting > 1 else ""
-        return (f"Flatten {v.symbol}: cognitive complexity {value} > {limit}{nesting}. Use guard "
-                "clauses and move the most deeply nested block into its own function.")  # fmt: skip
+        nesting = f", nested {func.max_nesting} levels deep" if func and func.max_nesting > 1 else ""
+        return (f"Cognitive complexity {value} > {limit}{nesting}: use guard clauses and move the "
+                "most deeply nested block into its own function.")  # fmt: skip
     if v.rule == "QG001":
-        return (f"Split {v.symbol}: cyclomatic complexity {value} > {limit}, so {value} paths to "
-                "test. Replace chains of branches with a lookup table or separate functions.")  # fmt: skip
+        return (f"Cyclomatic complexity {value} > {limit}, so {value} paths to test: replace chains "
+                "of branches with a lookup table or separate functions.")  # fmt: skip
     if v.rule == "QG003":
         worst = sorted(file.functions, key=lambda f: -f.cognitive_complexity)[:3]
         names = ", ".join(f.qualname for f in worst) or "its top-level code"
-        return (f"Split the module {file.path}: maintainability index {value} < {limit} over "
-                f"{file.raw.sloc} source lines. Start with its hardest functions: {names}.")  # fmt: skip
-    return f"Shorten {v.symbol}: maintainability index {value} < {limit} over {func.length if func else '?'} lines."
+        return (f"Maintainability index {value} < {limit} over {file.raw.sloc} source lines: split "
+                f"the module, starting with its hardest functions ({names}).")  # fmt: skip
+    length = f" over {func.length} lines" if func else ""
+    return f"Maintainability index {value} < {limit}{length}: shorten the function."
+
+
+def _grouped(violations: Sequence[Violation]) -> list[list[Violation]]:
+    """Violations of one function (or file) together, the group furthest past a threshold first."""
+    groups: dict[tuple[str, str, int], list[Violation]] = {}
+    for v in violations:
+        groups.setdefault((v.path, v.symbol, v.line), []).append(v)
+    ordered = sorted(groups.values(), key=lambda g: (-max(v.excess for v in g), g[0].path, g[0].line))
+    return [sorted(group, key=lambda v: RULE_ORDER.get(v.rule, 9)) for group in ordered]
+
+
+RULE_ORDER = {"QG002": 0, "QG001": 1, "QG004": 2, "QG003": 3}  # readability first, file last
 
 
 def recommendations(result: GateResult, limit: int = MAX_RECOMMENDATIONS) -> list[dict[str, Any]]:
-    """One concrete next step per failing violation, the furthest past its threshold first."""
+    """One concrete next step per function or file over a threshold, the furthest past first."""
     by_path = {file.path: file for file in result.files}
     steps = []
-    for v in sorted(result.violations, key=lambda v: (-v.excess, v.path, v.line, v.rule)):
-        file = by_path.get(v.path)
+    for group in _grouped(result.violations):
+        first = group[0]
+        file = by_path.get(first.path)
         if file is None:
             continue
-        func = next((f for f in file.functions if f.qualname == v.symbol and f.lineno == v.line), None)
-        text = _recommendation(v, func, file)
+        func = next((f for f in file.functions if f.qualname == first.symbol and f.lineno == first.line), None)
+        sentences = [_advice(v, func, file) for v in group]
         if func is not None and func.parameters >= MANY_PARAMETERS:
-            text += f" It takes {func.parameters} parameters: group them into a dataclass."
-        steps.append({"path": v.path, "line": v.line, "symbol": v.symbol, "rule": v.rule,
-                      "severity": v.severity.value, "text": text})  # fmt: skip
+            sentences.append(f"It takes {func.parameters} parameters: group them into a dataclass.")
+        steps.append({"path": first.path, "line": first.line, "symbol": first.symbol,
+                      "rules": [v.rule for v in group], "text": " ".join(sentences)})  # fmt: skip
     return steps[:limit]
 
 

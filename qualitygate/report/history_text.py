@@ -29,7 +29,7 @@ RUN_HEADER = (f"{'run':>5}  {'time (UTC)':<16}  {'commit':<10}  {'branch':<20}  
 
 def _trend_line(trend: Trend) -> str:
     first, last = format_number(trend.first), format_number(trend.last)
-    change = f"{trend.change:+g}"
+    change = f"{trend.change:+g}" if trend.change else "0"
     return f"  {trend.label:<44} {first:>10} -> {last:<10} {change:>9}  {trend.direction}"
 
 

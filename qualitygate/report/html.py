@@ -27,7 +27,9 @@ h2 { font-size: 18px; margin: 32px 0 12px; border-bottom: 1px solid var(--line);
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; background: var(--bg2); }
 .card b { display: block; font-size: 20px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 16px; }
+figure { margin: 0; } figcaption { margin: 0 0 4px; }
 .chart { width: 100%; height: auto; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
+.charts + table { margin-top: 16px; } h3 { font-size: 15px; margin: 20px 0 8px; }
 .chart text { font-size: 11px; fill: var(--muted); } .chart .axis { stroke: #9ca3af; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -39,8 +41,10 @@ table.sortable th[aria-sort=descending]::after { content: " \\25BC"; }
 .poor { color: var(--bad); font-weight: 600; } .good { color: var(--fg); } .excellent { color: var(--good); }
 .better { color: var(--good); } .worse { color: var(--bad); }
 details.file { border: 1px solid var(--line); border-radius: 6px; margin: 6px 0; }
-details.file > summary { cursor: pointer; padding: 6px 10px; display: flex; gap: 16px; align-items: center; }
-details.file > summary .path { flex: 1; }
+details.file > summary { cursor: pointer; padding: 6px 10px; display: grid; gap: 12px; align-items: center;
+                         grid-template-columns: 12px 1fr 170px 70px 90px 100px 124px; }
+details.file > summary::before { content: "\\25B8"; color: var(--muted); }
+details.file[open] > summary::before { content: "\\25BE"; }
 details.file[open] > summary { border-bottom: 1px solid var(--line); background: var(--bg2); }
 details.file .inner { padding: 8px 12px; }
 ol.recs li { margin: 4px 0; }
@@ -138,9 +142,17 @@ def _summary(data: Mapping[str, Any]) -> str:
 CHART_COLORS = ("#15803d", "#2563eb", "#7c3aed", "#b91c1c")
 
 
+def _change(trend: Mapping[str, Any]) -> str:
+    change = float(trend["change"])
+    return f"{change:+g} {trend['direction']}" if change else "unchanged"
+
+
 def _chart(trend: Mapping[str, Any], runs: Sequence[Mapping[str, Any]], labels: Sequence[str], color: str) -> str:
-    title = f"{trend['label']}: {_num(trend['first'])} → {_num(trend['last'])} ({trend['direction']})"
-    return line_chart(title, [float(run[trend["metric"]]) for run in runs], labels, color)
+    title = f"{trend['label']}: {_num(trend['first'])} → {_num(trend['last'])}"
+    chart = line_chart(title, [float(run[trend["metric"]]) for run in runs], labels, color)
+    return (f'<figure><figcaption><b>{e(trend["label"])}</b> {e(_num(trend["first"]))} → '
+            f'{e(_num(trend["last"]))} <span class="{e(trend["direction"])}">({e(_change(trend))})'
+            f"</span></figcaption>{chart}</figure>")  # fmt: skip
 
 
 def _trends(data: Mapping[str, Any]) -> str:
@@ -164,7 +176,7 @@ def _trend_table(trends: Sequence[Mapping[str, Any]]) -> str:
     rows = "".join(
         f"<tr><td>{e(t['label'])}</td><td class=\"num\">{e(_num(t['first']))}</td>"
         f"<td class=\"num\">{e(_num(t['last']))}</td><td class=\"num {e(t['direction'])}\">"
-        f"{e(format(t['change'], '+g'))} {e(t['direction'])}</td></tr>"
+        f"{e(_change(t))}</td></tr>"
         for t in trends
     )
     return f'<table><thead><tr><th>metric</th><th class="num">first</th><th class="num">last</th><th class="num">change</th></tr></thead><tbody>{rows}</tbody></table>'
@@ -205,9 +217,11 @@ OFFENDER_COLUMNS: tuple[Column, ...] = (
 def _offenders(data: Mapping[str, Any]) -> str:
     rows = data["offenders"]
     if not rows:
-        return '<section id="offenders"><h2>Worst offenders</h2><p class="muted">No functions.</p></section>'
+        return ('<section id="offenders"><h2>Worst offenders</h2><p class="muted">No function is '
+                "at even half of a complexity threshold.</p></section>")
     return (f'<section id="offenders"><h2>Worst offenders</h2><p class="muted">The {len(rows)} '
-            "functions furthest past their complexity thresholds. Click a column to sort.</p>"
+            "functions closest to or furthest past their complexity thresholds. Click a column "
+            "to sort.</p>"
             f"{_table(rows, OFFENDER_COLUMNS)}</section>")  # fmt: skip
 
 
@@ -217,7 +231,9 @@ def _recommendations(data: Mapping[str, Any]) -> str:
         body = '<p class="muted">Nothing to fix: no violations.</p>'
     else:
         items = "".join(
-            f'<li><span class="path">{e(s["path"])}:{e(s["line"])}</span> [{e(s["rule"])}] {e(s["text"])}</li>'
+            f'<li><span class="path">{e(s["path"])}:{e(s["line"])}</span> '
+            f'<b>{e("" if s["symbol"] == s["path"] else s["symbol"])}</b> '
+            f'[{e(", ".join(s["rules"]))}]: {e(s["text"])}</li>'
             for s in steps
         )
         body = f'<ol class="recs">{items}</ol>'
@@ -230,7 +246,11 @@ FUNCTION_COLUMNS: tuple[Column, ...] = OFFENDER_COLUMNS[1:9]
 def _file_details(file: Mapping[str, Any]) -> str:
     deps = file["dependencies"]
     dep_text = "; ".join(f"{kind.replace('_', '-')}: {', '.join(names)}" for kind, names in deps.items() if names) or "none"
-    violations = "".join(f"<li>{e(v['path'])}:{e(v['line'])} {e(v['rule'])} {e(v['symbol'])}: {e(v['message'])}</li>" for v in file["violations"])
+    violations = "".join(
+        f"<li>line {e(v['line'])} {e(v['rule'])} {e('' if v['symbol'] == v['path'] else v['symbol'])}: "
+        f"{e(v['message'])}</li>"
+        for v in file["violations"]
+    )
     functions = _table(file["functions"], FUNCTION_COLUMNS) if file["functions"] else '<p class="muted">No functions.</p>'
     count = len(file["violations"])
     return (

@@ -96,16 +96,22 @@ def _metric_row(func: FunctionMetrics | None) -> str:
     return f"{METRIC_HEADER}\n| {' | '.join(str(c) for c in cells)} |\n"
 
 
+def _where(node: FunctionNode | ast.ClassDef) -> str:
+    """``line N``, and the decorators, which the signature does not show."""
+    decorators = ", ".join(code(f"@{ast.unparse(d)}") for d in node.decorator_list)
+    return f"line {node.lineno}" + (f" · decorated with {decorators}" if decorators else "")
+
+
 def _function_section(node: FunctionNode, qualname: str, metrics: dict[tuple[str, int], FunctionMetrics], level: int) -> str:
     func = metrics.get((qualname, node.lineno))
     heading = "#" * min(level, 6)
-    return f"{heading} {code(signature(node))}\n\n_line {node.lineno}_\n\n{_docstring(node)}\n\n{_metric_row(func)}"
+    return f"{heading} {code(signature(node))}\n\n{_where(node)}\n\n{_docstring(node)}\n\n{_metric_row(func)}"
 
 
 def _class_section(node: ast.ClassDef, prefix: str, metrics: dict[tuple[str, int], FunctionMetrics], level: int) -> str:
     qualname = f"{prefix}{node.name}"
     heading = "#" * min(level, 6)
-    parts = [f"{heading} {code(class_signature(node))}\n\n_line {node.lineno}_\n\n{_docstring(node)}\n"]
+    parts = [f"{heading} {code(class_signature(node))}\n\n{_where(node)}\n\n{_docstring(node)}\n"]
     for child in node.body:
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
             parts.append(_function_section(child, f"{qualname}.{child.name}", metrics, level + 1))

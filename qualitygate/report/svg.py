@@ -30,30 +30,41 @@ def _points(values: Sequence[float], width: float, height: float, left: float, t
     ]
 
 
+def _y_labels(values: Sequence[float], points: Sequence[tuple[float, float]]) -> str:
+    """The highest and lowest value, each beside its own height (one label for a flat line)."""
+    high = max(range(len(values)), key=lambda i: values[i])
+    low = min(range(len(values)), key=lambda i: values[i])
+    marks = [high] if values[high] == values[low] else [high, low]
+    return "".join(
+        f'<text x="{PAD_LEFT - 6}" y="{points[i][1] + 4}" text-anchor="end">'
+        f"{escape(format_number(round(values[i], 2)))}</text>"
+        for i in marks
+    )
+
+
 def line_chart(title: str, values: Sequence[float], labels: Sequence[str], color: str = "#2563eb") -> str:
-    """A titled line chart of one metric over runs; ``labels[i]`` names run i (its date)."""
+    """A line chart of one metric over runs; ``labels[i]`` names run i (its date)."""
     if not values:
         return ""
     inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
     inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     points = _points(values, inner_w, inner_h, PAD_LEFT, PAD_TOP)
-    low, high = min(values), max(values)
     path = " ".join(f"{x},{y}" for x, y in points)
     dots = "".join(
         f'<circle cx="{x}" cy="{y}" r="3" fill="{color}"><title>{escape(label)}: '
-        f"{escape(format_number(value))}</title></circle>"
+        f"{escape(format_number(round(value, 2)))}</title></circle>"
         for (x, y), value, label in zip(points, values, labels, strict=True)
     )
     bottom = HEIGHT - PAD_BOTTOM
+    last_label = f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 12}" text-anchor="end">{escape(labels[-1])}</text>'
     return (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>"
         f'<line x1="{PAD_LEFT}" y1="{bottom}" x2="{WIDTH - PAD_RIGHT}" y2="{bottom}" class="axis"/>'
         f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{bottom}" class="axis"/>'
-        f'<text x="{PAD_LEFT - 6}" y="{PAD_TOP + 10}" text-anchor="end">{escape(format_number(high))}</text>'
-        f'<text x="{PAD_LEFT - 6}" y="{bottom}" text-anchor="end">{escape(format_number(low))}</text>'
+        f"{_y_labels(values, points)}"
         f'<text x="{PAD_LEFT}" y="{HEIGHT - 12}">{escape(labels[0])}</text>'
-        f'<text x="{WIDTH - PAD_RIGHT}" y="{HEIGHT - 12}" text-anchor="end">{escape(labels[-1])}</text>'
+        f"{last_label if len(values) > 1 else ''}"
         f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>{dots}</svg>'
     )
 

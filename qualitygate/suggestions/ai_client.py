@@ -117,7 +117,8 @@ class ChatClient:
 
     def _reason(self, exc: Exception) -> str:
         errors = self.errors
-        retries = f" (after {self.endpoint.max_retries} retries)" if self.endpoint.max_retries else ""
+        count = self.endpoint.max_retries
+        retries = f" (after {count} retr{'y' if count == 1 else 'ies'})" if count else ""
         if isinstance(exc, errors.APITimeoutError):
             return f"timed out after {self.endpoint.timeout:g} s{retries}"
         if isinstance(exc, errors.APIConnectionError):

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import copy
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from qualitygate.metrics.cognitive import cognitive_complexities
@@ -26,16 +27,33 @@ _NO_ARGUMENTS = ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_default
 class StatementCost:
     """One statement of a function and what it adds to each metric."""
 
-    line: int
-    end_line: int
-    kind: str  # "for", "if", "try"... "def"/"class" for nested ones, "statement" otherwise
+    node: ast.stmt
     depth: int  # cognitive nesting level where it sits (0: the function's own body)
     top: bool  # a statement of the function's own body (not inside another block)
     here: int  # its share of the function's cognitive complexity, where it sits
     alone: int  # its cognitive complexity as the body of a function of its own
+    structures: int  # its increments that grow with nesting (here = alone + depth * structures)
     decisions: int  # its cyclomatic decision points (radon's counting; nesting does not matter)
-    branches: int = 0  # branches of an if/elif/else chain
-    name: str = ""  # the name of a nested def or class
+
+    @property
+    def line(self) -> int:
+        """The first line of the statement."""
+        return self.node.lineno
+
+    @property
+    def kind(self) -> str:
+        """``for``, ``if``… ``def`` or ``class`` for nested ones, ``statement`` otherwise."""
+        return _KINDS.get(type(self.node), "statement")
+
+    @property
+    def name(self) -> str:
+        """The name of a nested def or class, else ""."""
+        return getattr(self.node, "name", "") if self.kind in _DEFINITIONS else ""
+
+    @property
+    def branches(self) -> int:
+        """Branches of an if/elif/else chain (0 for any other statement)."""
+        return elif_branches(self.node)
 
     @property
     def compound(self) -> bool:
@@ -45,47 +63,47 @@ class StatementCost:
     @property
     def lines(self) -> int:
         """How many lines the statement spans."""
-        return self.end_line - self.line + 1
+        return (self.node.end_lineno or self.node.lineno) - self.node.lineno + 1
 
 
-def _as_function(body: list[ast.stmt], name: str) -> tuple[ast.Module, ast.FunctionDef]:
-    """Wrap statements in ``def name():`` so the engine's own metrics can score them alone."""
+# Not an identifier, so no call in the statements is "recursive": recursion's +1 belongs to the
+# function as a whole (WP "Recursion"), not to any statement in it.
+_NOBODY = "<statements>"
+
+
+def _as_function(body: list[ast.stmt]) -> tuple[ast.Module, ast.FunctionDef]:
+    """Wrap statements in a function so the engine's own metrics can score them alone."""
     func = ast.FunctionDef(
-        name=name, args=_NO_ARGUMENTS, body=body or [ast.Pass()], decorator_list=[],
+        name=_NOBODY, args=_NO_ARGUMENTS, body=body or [ast.Pass()], decorator_list=[],
         returns=None, type_comment=None, lineno=1, col_offset=0,
     )  # fmt: skip
     return ast.Module(body=[func], type_ignores=[]), func
 
 
-def cognitive_of(body: list[ast.stmt], name: str) -> int:
-    """Cognitive complexity of ``body`` as the whole body of a function named ``name``.
+def cognitive_of(body: list[ast.stmt]) -> int:
+    """Cognitive complexity of ``body`` as the whole body of a function.
 
     The engine's own visitor scores it (nothing is re-implemented): increments of statements at
     one level add up, so scoring statements alone splits a function's score between them.
     """
-    module, func = _as_function(body, name)
+    module, func = _as_function(body)
     return cognitive_complexities(module)[func]
 
 
-def decisions_of(body: list[ast.stmt], name: str) -> int:
+def decisions_of(body: list[ast.stmt]) -> int:
     """Cyclomatic decision points of ``body`` (radon's complexity minus the function's 1)."""
-    module, func = _as_function(body, name)
+    module, func = _as_function(body)
     return radon_metrics(module).complexity[func] - 1
 
 
-def _nested(node: ast.stmt, depth: int) -> tuple[int, ast.stmt]:
-    """``node`` inside ``depth`` bare ``if`` statements, and what those cost: 1 + 2 + … + depth."""
+def here_cost(node: ast.stmt, depth: int) -> int:
+    """What ``node`` adds at nesting level ``depth``: scored inside ``depth`` bare ``if``s,
+    which cost 1 + 2 + … + depth themselves (WP App. B)."""
     wrapped = node
     for _ in range(depth):
         wrapped = ast.If(test=ast.Name(id="_", ctx=ast.Load()), body=[wrapped], orelse=[],
                          lineno=node.lineno, col_offset=-1)  # fmt: skip
-    return depth * (depth + 1) // 2, wrapped
-
-
-def here_cost(node: ast.stmt, depth: int, name: str) -> int:
-    """What ``node`` adds to the function at nesting level ``depth`` (its nesting bonus included)."""
-    wrappers, wrapped = _nested(node, depth)
-    return cognitive_of([wrapped], name) - wrappers
+    return cognitive_of([wrapped]) - depth * (depth + 1) // 2
 
 
 def _is_elif(node: ast.If) -> bool:
@@ -110,6 +128,26 @@ def blocks(node: ast.stmt) -> Iterator[tuple[list[ast.stmt], int]]:
         yield part.body, 1
 
 
+def hollow(node: ast.stmt) -> ast.stmt:
+    """A copy of ``node`` whose nested blocks are ``pass``: its keywords and conditions only."""
+    shell = copy.copy(node)
+    for field in ("body", "orelse", "finalbody"):
+        if field == "orelse" and type(node) is ast.If and _is_elif(node):
+            shell.orelse = [hollow(node.orelse[0])]  # type: ignore[attr-defined]
+        elif getattr(node, field, None):
+            setattr(shell, field, [ast.Pass()])
+    for field in ("handlers", "cases"):
+        if hasattr(node, field):
+            setattr(shell, field, [_hollow_part(p) for p in getattr(node, field)])
+    return shell
+
+
+def _hollow_part(part: ast.AST) -> ast.AST:
+    shell = copy.copy(part)
+    shell.body = [ast.Pass()]  # type: ignore[attr-defined]
+    return shell
+
+
 def elif_branches(node: ast.stmt) -> int:
     """Branches of an ``if``/``elif``/``else`` chain (0 for anything else)."""
     if not isinstance(node, ast.If):
@@ -122,39 +160,67 @@ def elif_branches(node: ast.stmt) -> int:
     return count + bool(chain.orelse)
 
 
-def statement_cost(node: ast.stmt, depth: int, top: bool, name: str) -> StatementCost:
-    """One statement's costs; ``name`` is the function's, so recursion still counts."""
-    kind = _KINDS.get(type(node), "statement")
-    return StatementCost(
-        line=node.lineno,
-        end_line=node.end_lineno or node.lineno,
-        kind=kind,
-        depth=depth,
-        top=top,
-        here=here_cost(node, depth, name),
-        alone=cognitive_of([node], name),
-        decisions=decisions_of([node], name),
-        branches=elif_branches(node),
-        name=getattr(node, "name", "") if kind in _DEFINITIONS else "",
-    )
+class _Costing:
+    """Costs bottom-up: a block statement is its hollow shell plus its children at their level.
+
+    Scoring each statement's whole subtree instead would cost depth times more, and the advisor
+    runs on every violation of every check.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[StatementCost] = []
+
+    def body(self, statements: Sequence[ast.stmt], depth: int, top: bool) -> list[StatementCost]:
+        return [self.statement(node, depth, top) for node in statements]
+
+    def statement(self, node: ast.stmt, depth: int, top: bool) -> StatementCost:
+        index = len(self.found)
+        self.found.append(None)  # type: ignore[arg-type]  # keeps source order, parents first
+        if _KINDS.get(type(node), "statement") in ("statement", *_DEFINITIONS):
+            cost = self._leaf(node, depth, top)
+        else:
+            cost = self._block(node, depth, top)
+        self.found[index] = cost
+        return cost
+
+    def _leaf(self, node: ast.stmt, depth: int, top: bool) -> StatementCost:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            # A nested def adds its score plus (level + 1) per structure; scored alone it would
+            # be a decorator's body, which shifts by nothing (WP App. A), so measure two levels.
+            once, twice = here_cost(node, 1), here_cost(node, 2)
+            structures, alone = twice - once, 2 * once - twice
+        else:
+            alone = cognitive_of([node])
+            structures = here_cost(node, 1) - alone
+        return StatementCost(node, depth, top, alone + depth * structures, alone, structures,
+                             decisions_of([node]))  # fmt: skip
+
+    def _block(self, node: ast.stmt, depth: int, top: bool) -> StatementCost:
+        shell = hollow(node)
+        alone = cognitive_of([shell])
+        structures = here_cost(shell, 1) - alone
+        decisions = decisions_of([shell])
+        for statements, extra in blocks(node):
+            for child in self.body(statements, depth + extra, False):
+                alone += _at(child, extra)
+                structures += child.structures
+                decisions += child.decisions
+        return StatementCost(node, depth, top, alone + depth * structures, alone, structures,
+                             decisions)  # fmt: skip
+
+
+def _at(cost: StatementCost, level: int) -> int:
+    """What a statement adds at nesting ``level``: each structure gains one per level."""
+    return cost.alone + level * cost.structures
 
 
 def statement_costs(func: FunctionNode) -> list[StatementCost]:
     """Every statement of ``func`` at any depth (not inside nested defs), in source order."""
-    found: list[StatementCost] = []
-
-    def walk(body: list[ast.stmt], depth: int, top: bool) -> None:
-        for node in body:
-            cost = statement_cost(node, depth, top, func.name)
-            found.append(cost)
-            if cost.compound:
-                for block, extra in blocks(node):
-                    walk(block, depth + extra, False)
-
-    walk(func.body, 0, True)
-    return found
+    costing = _Costing()
+    costing.body(func.body, 0, True)
+    return costing.found
 
 
-def boolean_operators(func: FunctionNode) -> int:
-    """How many ``and``/``or`` operators the function has (each one is a decision point)."""
-    return sum(len(n.values) - 1 for n in ast.walk(func) if type(n) is ast.BoolOp)
+def boolean_operators(node: ast.AST) -> int:
+    """How many ``and``/``or`` operators ``node`` holds (each one is a decision point)."""
+    return sum(len(n.values) - 1 for n in ast.walk(node) if type(n) is ast.BoolOp)

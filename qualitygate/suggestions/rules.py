@@ -106,7 +106,7 @@ def _cognitive(v: Violation, costs: list[StatementCost]) -> list[str]:
     return [f"{_where(c)} contributes {c.here} where it sits{nesting}; {_outcome(split, v)}"]
 
 
-def _cyclomatic(v: Violation, costs: list[StatementCost], node: FunctionNode) -> list[str]:
+def _cyclomatic(v: Violation, costs: list[StatementCost]) -> list[str]:
     total = int(v.value) - 1
     chain = _top(costs, lambda c: c.branches)
     split = best_split(costs, v, lambda c: c.decisions, lambda c: c.decisions + 1)
@@ -120,7 +120,7 @@ def _cyclomatic(v: Violation, costs: list[StatementCost], node: FunctionNode) ->
     else:
         parts = [f"{_where(split.cost)} holds {split.taken} of its {total} decision points; "
                  f"{_outcome(split, v)}"]  # fmt: skip
-    operators = boolean_operators(node)
+    operators = sum(boolean_operators(c.node) for c in costs if c.top)
     if operators >= 3:
         parts.append(f"{operators} decision points are `and`/`or` operators; move those "
                      "conditions into well-named predicate functions")  # fmt: skip
@@ -148,13 +148,12 @@ def _shape(func: FunctionMetrics) -> list[str]:
     return parts
 
 
-def function_advice(v: Violation, func: FunctionMetrics, node: FunctionNode) -> str:
+def function_advice(v: Violation, func: FunctionMetrics, costs: list[StatementCost]) -> str:
     """The advice for one function violation: what to change, with the numbers behind it."""
-    costs = statement_costs(node)
     if v.metric is Metric.COGNITIVE:
         parts = _cognitive(v, costs)
     elif v.metric is Metric.CYCLOMATIC:
-        parts = _cyclomatic(v, costs, node)
+        parts = _cyclomatic(v, costs)
     else:
         parts = _maintainability(func, costs)
     return f"{_head(v)}: " + "; ".join(parts + _shape(func))
@@ -173,25 +172,25 @@ def file_advice(v: Violation, file: FileMetrics) -> str:
             "or move some into another module")  # fmt: skip
 
 
-def function_nodes(tree: ast.AST) -> dict[tuple[int, str], FunctionNode]:
-    """Every (async) def of a tree by (def line, name), the key FunctionMetrics carries."""
-    return {
-        (n.lineno, n.name): n
-        for n in ast.walk(tree)
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-    }
+def parse_function(lines: list[str], func: FunctionMetrics) -> FunctionNode | None:
+    """Re-parse only the function's own lines, at their real line numbers and columns.
 
-
-def parse(source: str | None) -> ast.Module | None:
-    """The file's tree, or None when it cannot be read or no longer parses."""
-    if source is None:
-        return None
+    Its source is indented inside a class or function; under ``if 1:`` it parses as it stands.
+    None when the file changed since it was measured: no advice beats wrong advice.
+    """
+    text = "".join(lines[func.lineno - 1 : func.end_lineno])
+    indented = text[:1] in (" ", "\t")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ast.parse(source)
+            tree = ast.parse("if 1:\n" + text if indented else text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+    node = tree.body[0].body[0] if indented else tree.body[0]  # type: ignore[attr-defined]
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name != func.name:
+        return None
+    ast.increment_lineno(tree, func.lineno - 1 - indented)
+    return node
 
 
 def _suggestion(v: Violation, text: str) -> Suggestion:
@@ -203,18 +202,22 @@ def _file_suggestions(
     file: FileMetrics, violations: list[Violation], read: SourceReader
 ) -> Iterator[Suggestion]:
     functions = {(f.qualname, f.lineno): f for f in file.functions}
-    nodes: dict[tuple[int, str], FunctionNode] | None = None
+    lines: list[str] | None = None
+    costs: dict[tuple[str, int], list[StatementCost] | None] = {}
     for v in violations:
         func = functions.get((v.symbol, v.line))
         if func is None:
             yield _suggestion(v, file_advice(v, file))
             continue
-        if nodes is None:  # parse only files that have a function violation, once
-            tree = parse(read(file.path))
-            nodes = function_nodes(tree) if tree else {}
-        node = nodes.get((func.lineno, func.name))
-        if node is not None:  # the file changed since it was measured: no advice beats wrong advice
-            yield _suggestion(v, function_advice(v, func, node))
+        if lines is None:  # read only files that have a function violation, once
+            lines = (read(file.path) or "").splitlines(keepends=True)
+        key = (func.qualname, func.lineno)
+        if key not in costs:  # one breakdown serves every rule the function breaks
+            node = parse_function(lines, func)
+            costs[key] = statement_costs(node) if node else None
+        found = costs[key]
+        if found is not None:
+            yield _suggestion(v, function_advice(v, func, found))
 
 
 def rule_suggestions(result: GateResult, read: SourceReader) -> tuple[Suggestion, ...]:

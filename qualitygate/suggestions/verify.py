@@ -169,7 +169,9 @@ def check_metrics(target: Target, new_file: FileMetrics, thresholds: Thresholds)
     after = _function_in(new_file, target)
     value = getattr(after, v.metric.value)
     if not _better(v.rule, v.value, value):
-        raise Rejected(f"{v.metric.value} does not improve ({format_number(v.value)} -> "
+        label = v.metric.value.replace("_", " ")
+        verb = "drop" if RULES_BY_CODE[v.rule].higher_is_worse else "rise"
+        raise Rejected(f"{label} does not {verb} ({format_number(v.value)} -> "
                        f"{format_number(value)})")  # fmt: skip
     old = _keyed(evaluate(target.file, thresholds))
     primary = (v.rule, v.symbol)

@@ -1,0 +1,245 @@
+"""The offline advisor: advice tied to what was measured, checked against the engine's own numbers."""
+from __future__ import annotations
+
+import ast
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qualitygate.metrics.analyze import MetricOptions, measure_source
+from qualitygate.models import GateResult, Suggestion, SuggestionKind
+from qualitygate.reporters import ReportContext, get_reporter
+from qualitygate.rules import Thresholds, evaluate
+from qualitygate.serialize import from_dict, to_dict
+from qualitygate.suggestions.breakdown import statement_costs
+from qualitygate.suggestions.rules import parse_function, rule_suggestions
+
+from .conftest import SCHEMAS, CliResult, stdlib_files
+
+# Cognitive complexity 10: for +1, if +2, for +3, if +4 (each +1 plus its nesting).
+PROCESS = """\
+def process(rows, limit):
+    total = 0
+    for row in rows:
+        if row.ok:
+            for cell in row:
+                if cell > limit:
+                    total += 1
+    return total
+"""
+# The same code after the extraction the advisor names (the `for` at line 5).
+EXTRACTED = """\
+def process(rows, limit):
+    total = 0
+    for row in rows:
+        if row.ok:
+            total += count_over(row, limit)
+    return total
+
+
+def count_over(row, limit):
+    total = 0
+    for cell in row:
+        if cell > limit:
+            total += 1
+    return total
+"""
+
+DISPATCH = """\
+def dispatch(kind, value):
+    if kind == "a":
+        return value
+    elif kind == "b":
+        return value * 2
+    elif kind == "c":
+        return value * 3
+    elif kind == "d":
+        return value * 4
+    else:
+        return 0
+"""
+
+MANY = """\
+def configure(host, port, user, password, timeout, retries, verbose):
+    if host and port or user and password:
+        if timeout:
+            if retries:
+                if verbose:
+                    return 1
+    return 0
+"""
+
+
+def measure(source: str, path: str = "mod.py") -> GateResult:
+    file = measure_source(source, path, MetricOptions(enable_dependency_analysis=False))
+    thresholds = Thresholds(complexity_threshold=3, cognitive_complexity_threshold=5,
+                            maintainability_threshold=90)  # fmt: skip
+    return GateResult((file,), tuple(evaluate(file, thresholds)), ())
+
+
+def advice(source: str, rule: str) -> str:
+    result = measure(source)
+    found = rule_suggestions(result, lambda path: source)
+    return next(s.text for s in found if s.rule == rule)
+
+
+def cognitive(source: str) -> dict[str, int]:
+    file = measure_source(source, "x.py", MetricOptions(enable_dependency_analysis=False))
+    return {f.name: f.cognitive_complexity for f in file.functions}
+
+
+def test_cognitive_advice_names_the_block_and_its_numbers() -> None:
+    text = advice(PROCESS, "QG002")
+    assert text == (
+        "cognitive complexity 10 > 5: the `for` at line 5 contributes 7 where it sits, 4 of it "
+        "only from nesting; extracting it into a function leaves 3 here and 3 in the new function; "
+        "nesting depth 4: return or `continue` early (guard clauses) to flatten it"
+    )
+
+
+def test_the_advised_extraction_scores_what_the_advice_says() -> None:
+    assert cognitive(PROCESS) == {"process": 10}
+    assert cognitive(EXTRACTED) == {"process": 3, "count_over": 3}
+
+
+def test_cyclomatic_advice_replaces_a_long_elif_chain() -> None:
+    text = advice(DISPATCH, "QG001")
+    assert text.startswith("cyclomatic complexity 5 > 3: the `if`/`elif` chain at line 2 has 5 "
+                           "branches; replace it with a dict")  # fmt: skip
+
+
+def test_shape_advice_counts_parameters_nesting_and_operators() -> None:
+    text = advice(MANY, "QG001")
+    assert "7 parameters: group related ones into a dataclass" in text
+    assert "nesting depth 4: return or `continue` early" in text
+    assert "3 decision points are `and`/`or` operators" in text
+
+
+def test_file_advice_lists_the_most_complex_functions() -> None:
+    text = advice(PROCESS + "\n\n" + DISPATCH, "QG003")
+    assert "the most complex functions are `process` (5), `dispatch` (5)" in text
+
+
+def test_a_file_changed_since_measuring_gets_no_function_advice() -> None:
+    result = measure(PROCESS)
+    found = rule_suggestions(result, lambda path: "x = 1\n")
+    assert {s.rule for s in found} == {"QG003"}  # file advice needs no source
+
+
+@pytest.mark.parametrize("path", stdlib_files()[:120], ids=lambda p: p.name)
+def test_statement_costs_add_up_to_the_engines_numbers(path: Path) -> None:
+    """Top-level shares sum to the function's score (recursion's +1 belongs to no statement)."""
+    source = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        file = measure_source(source, str(path), MetricOptions(enable_dependency_analysis=False))
+    except SyntaxError:
+        pytest.skip("not this interpreter's grammar")
+    lines = source.splitlines(keepends=True)
+    for f in file.functions:
+        node = parse_function(lines, f)
+        assert node is not None and node.lineno == f.lineno, f.qualname
+        inner = [n for n in ast.walk(node) if n is not node and isinstance(
+            n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]  # fmt: skip
+        calls_itself = any(isinstance(n, ast.Call) and f.name in ast.unparse(n.func)
+                           for n in ast.walk(node))  # fmt: skip
+        if inner or calls_itself:
+            continue
+        top = [c for c in statement_costs(node) if c.top]
+        assert sum(c.here for c in top) == f.cognitive_complexity, f.qualname
+        assert sum(c.decisions for c in top) + 1 == f.cyclomatic_complexity, f.qualname
+
+
+# --- in the reports -------------------------------------------------------------------------
+
+
+def test_text_prints_the_advice_under_its_violation(
+    cli: Callable[..., CliResult], project: Callable[..., Path]
+) -> None:
+    root = project({"pyproject.toml": "[tool.qualitygate]\ncognitive_complexity_threshold = 5\n",
+                    "proc.py": PROCESS})  # fmt: skip
+    result = cli("check", ".", cwd=root)
+    lines = result.out.splitlines()
+    index = lines.index("proc.py:1: QG002 process cognitive_complexity 10 > 5")
+    assert lines[index + 1].startswith("    suggestion: cognitive complexity 10 > 5: the `for` at line 5")
+
+
+def test_json_carries_rule_suggestions_and_the_verdict_is_unchanged(
+    cli: Callable[..., CliResult], project: Callable[..., Path]
+) -> None:
+    root = project({"pyproject.toml": "[tool.qualitygate]\ncognitive_complexity_threshold = 5\n",
+                    "proc.py": PROCESS, "ok.py": "def ok():\n    return 1\n"})  # fmt: skip
+    result = cli("check", ".", "-f", "json", cwd=root)
+    assert result.code == 1
+    report = result.json()
+    assert [(s["kind"], s["rule"], s["qualname"], s["line"]) for s in report["suggestions"]] == [
+        ("rule", "QG002", "process", 1)]  # fmt: skip
+    assert report["suggestions"][0]["patch"] is None and report["suggestions"][0]["verified"] is False
+    assert len(report["violations"]) == 1 and report["passed"] is False
+
+
+def test_no_violations_no_suggestions(cli: Callable[..., CliResult], project: Callable[..., Path]) -> None:
+    root = project({"pyproject.toml": "", "ok.py": "def ok():\n    return 1\n"})
+    result = cli("check", ".", "-f", "json", cwd=root)
+    assert result.code == 0 and result.json()["suggestions"] == []
+
+
+def with_suggestions() -> GateResult:
+    result = measure(PROCESS)
+    ai = Suggestion(SuggestionKind.AI, "QG002", "mod.py", 1, "process", "AI rewrite, verified by "
+                    "re-measuring: cognitive complexity 10 -> 3", patch="diff --git a/mod.py b/mod.py\n",
+                    verified=True, before=(("cognitive_complexity", 10),),
+                    after=(("cognitive_complexity", 3),))  # fmt: skip
+    rules = rule_suggestions(result, lambda path: PROCESS)
+    return GateResult(result.files, result.violations, (), suggestions=(*rules, ai))
+
+
+def test_suggestions_round_trip_through_json() -> None:
+    result = with_suggestions()
+    assert from_dict(json.loads(json.dumps(to_dict(result)))) == result
+
+
+def render(fmt: str, result: GateResult) -> str:
+    stream = io.StringIO()
+    get_reporter(fmt)(result, stream, ReportContext(version="0"))
+    return stream.getvalue()
+
+
+def test_markdown_lists_advice_and_the_verified_patch() -> None:
+    text = render("markdown", with_suggestions())
+    assert "### Suggestions" in text
+    assert "QG002 `process`: cognitive complexity 10 > 5: the `for` at line 5" in text
+    assert "<details><summary>Verified patch</summary>\n\n```diff\ndiff --git a/mod.py b/mod.py\n```" in text
+
+
+def sarif_log(result: GateResult) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(render("sarif", result))
+    return data
+
+
+def test_sarif_puts_advice_in_the_message_properties_and_rule_help() -> None:
+    run = sarif_log(with_suggestions())["runs"][0]
+    result = next(r for r in run["results"] if r["ruleId"] == "QG002")
+    assert "\nSuggestion: cognitive complexity 10 > 5: the `for` at line 5" in result["message"]["text"]
+    kinds = [s["kind"] for s in result["properties"]["suggestions"]]
+    assert kinds == ["rule", "ai"]
+    rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "QG002")
+    assert "Suggestions: qualitygate names the block to extract" in rule["help"]["text"]
+
+
+def test_sarif_without_suggestions_is_unchanged() -> None:
+    plain = measure(PROCESS)
+    text = json.dumps(sarif_log(plain))
+    assert "Suggestion" not in text
+
+
+@pytest.mark.skipif(not SCHEMAS.is_dir(), reason="published schemas not found")
+def test_sarif_with_suggestions_validates() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    errors = list(jsonschema.Draft4Validator(schema).iter_errors(sarif_log(with_suggestions())))
+    assert not errors, [e.message for e in errors]
+
