@@ -22,7 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
+CHECKOUT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(CHECKOUT))  # run from a checkout, installed or not
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 SKIP_DIRS = ("test", "tests", "idle_test", "site-packages", "__pycache__")
@@ -140,13 +141,13 @@ def qualitygate_cmd(config: Path, extra: list[str]) -> list[str]:
             "--threshold", "65", "--format", "json:/dev/null", *extra]  # fmt: skip
 
 
-def _fresh(folder: Path) -> Callable[[], Path]:
-    """A hook for ``median_of`` that empties ``folder`` before each run and runs there."""
+def _fresh(folder: Path, run_there: bool = False) -> Callable[[], Path | None]:
+    """A hook for ``median_of`` that empties ``folder`` before each run (and runs there)."""
 
-    def reset() -> Path:
+    def reset() -> Path | None:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        return folder
+        return folder if run_there else None
 
     return reset
 
@@ -163,14 +164,14 @@ def complexipy_cmd() -> list[str] | None:
 def cache_figures(config: Path, workdir: Path, repeat: int) -> dict[str, dict[str, float]]:
     """Cold (--no-cache), first run into an empty cache, warm, and complexipy's cold run (issue 5)."""
     cache = workdir / "cache"
-    env = dict(os.environ, QUALITYGATE_CACHE_DIR=str(cache))
+    env = dict(os.environ, QUALITYGATE_CACHE_DIR=str(cache), PYTHONPATH=str(CHECKOUT))
     results = {"qualitygate cold": median_of(repeat, qualitygate_cmd(config, ["--no-cache"]), env)}
     results["qualitygate empty cache"] = median_of(repeat, qualitygate_cmd(config, []), env, _fresh(cache))
     results["qualitygate warm"] = median_of(repeat, qualitygate_cmd(config, []), env)
     command = complexipy_cmd()
     if command:
         # complexipy keeps .complexipy_cache in its working folder: a fresh folder per run is cold.
-        results["complexipy cold"] = median_of(repeat, command, env, _fresh(workdir / "complexipy"))
+        results["complexipy cold"] = median_of(repeat, command, env, _fresh(workdir / "complexipy", True))
     return results
 
 
@@ -186,7 +187,7 @@ EDIT = "\n\ndef _qg_bench_edit(x):\n    if x:\n        for i in x:\n            
 
 def cache_checks(config: Path, workdir: Path) -> dict[str, bool | float]:
     """The same report warm as cold, and an edited file measured again, on a copy of the corpus."""
-    env = dict(os.environ, QUALITYGATE_CACHE_DIR=str(workdir / "cache"))
+    env = dict(os.environ, QUALITYGATE_CACHE_DIR=str(workdir / "cache"), PYTHONPATH=str(CHECKOUT))
     cold = _report(config, env, workdir / "cold.json", ["--no-cache"])
     warm = _report(config, env, workdir / "warm.json", [])
     copy = workdir / "corpus"

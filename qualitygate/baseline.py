@@ -194,7 +194,7 @@ def apply(result: GateResult, baseline: Baseline, root: Path) -> GateResult:
     """Recorded offenders no worse than recorded become ``baselined``; worse ones keep failing
     with the recorded value; entries whose offender is gone become ``fixed``."""
     paths = _Paths(root)
-    measured = _measured(result, paths)
+    measured = {paths(f.path): f for f in result.files}
     present = _present(result)
     pairing, leftover = _match((e for e in baseline.entries if e.path in measured), present, paths)
     kept: list[Violation] = []
@@ -206,12 +206,12 @@ def apply(result: GateResult, baseline: Baseline, root: Path) -> GateResult:
             kept.append(replace(v, baseline_value=entry.value))
         else:
             baselined.append(v)
-    fixed = sorted((_fixed(e, result.files, paths) for e in leftover), key=lambda f: (f.path, f.symbol, f.rule))
+    fixed = sorted((_fixed(e, measured[e.path]) for e in leftover), key=lambda f: (f.path, f.symbol, f.rule))
     return replace(result, violations=tuple(kept), baselined=tuple(baselined), fixed=tuple(fixed))
 
 
-def _fixed(entry: Entry, files: Iterable[FileMetrics], paths: _Paths) -> FixedOffender:
-    file = next(f for f in files if paths(f.path) == entry.path)
+def _fixed(entry: Entry, file: FileMetrics) -> FixedOffender:
+    """The entry with the value its function or file has now (None when it is gone)."""
     rule = _rule(entry.rule)
     metric = rule.metric.value if rule else ""
     if entry.symbol == FILE_SYMBOL:
@@ -259,7 +259,7 @@ def update(old: Baseline | None, result: GateResult, root: Path, prune: bool) ->
 
 
 def describe(old: Baseline | None, new: Baseline) -> str:
-    """``N offenders in M files (+added, -removed, tightened)`` for the command's last line."""
+    """``N offenders in M files (A added, R removed, C changed)`` for the command's last line."""
     before = {e.key: e.value for e in (old.entries if old else ())}
     after = {e.key: e.value for e in new.entries}
     added = sum(key not in before for key in after)

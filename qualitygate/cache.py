@@ -80,10 +80,27 @@ def key_parts(options: MetricOptions) -> dict[str, Any]:
     return {
         "layout": LAYOUT,
         "qualitygate": __version__,
+        "code": code_fingerprint(),
         "radon": radon.__version__,
         "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
         "options": dataclasses.asdict(options),
     }
+
+
+def code_fingerprint() -> str:
+    """The size and mtime of each of qualitygate's own modules.
+
+    The version alone is not enough in a checkout or an editable install: code edited between
+    two releases must not be served the metrics the old code measured.
+    """
+    package = Path(__file__).resolve().parent
+    stamps = []
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in sorted(n for n in names if n.endswith(".py")):
+            stat = os.stat(os.path.join(folder, name))
+            stamps.append(f"{os.path.relpath(os.path.join(folder, name), package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:16]
 
 
 def local_modules(options: MetricOptions) -> frozenset[str]:

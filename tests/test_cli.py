@@ -59,7 +59,8 @@ def test_text_output_groups_and_summarises(project, cli) -> None:
     assert result.code == 1
     lines = result.out.splitlines()
     assert lines[0] == "a.py:1: QG001 h cyclomatic_complexity 11 > 10"
-    assert lines[2] == "b.py:1: QG001 g cyclomatic_complexity 11 > 10"
+    assert lines[1].startswith("    suggestion: cyclomatic complexity 11 > 10: ")  # issue 6
+    assert lines[3] == "b.py:1: QG001 g cyclomatic_complexity 11 > 10"
     assert lines[-1].startswith("qualitygate FAILED: 2 files, 2 functions, 2 violations")
     assert "\033[" not in result.out  # no colour when not a TTY
 

@@ -15,7 +15,13 @@ from qualitygate.models import GateResult, Suggestion, SuggestionKind
 from qualitygate.reporters import ReportContext, get_reporter
 from qualitygate.rules import Thresholds, evaluate
 from qualitygate.serialize import from_dict, to_dict
-from qualitygate.suggestions.breakdown import statement_costs
+from qualitygate.suggestions.breakdown import (
+    boolean_operators,
+    cognitive_of,
+    decisions_of,
+    here_cost,
+    statement_costs,
+)
 from qualitygate.suggestions.rules import parse_function, rule_suggestions
 
 from .conftest import SCHEMAS, CliResult, stdlib_files
@@ -148,9 +154,25 @@ def test_statement_costs_add_up_to_the_engines_numbers(path: Path) -> None:
                            for n in ast.walk(node))  # fmt: skip
         if inner or calls_itself:
             continue
-        top = [c for c in statement_costs(node) if c.top]
+        top = [c for c in statement_costs(node, lines) if c.top]
         assert sum(c.here for c in top) == f.cognitive_complexity, f.qualname
         assert sum(c.decisions for c in top) + 1 == f.cyclomatic_complexity, f.qualname
+        assert sum(c.operators for c in top) == boolean_operators(node), f.qualname
+
+
+@pytest.mark.parametrize("path", stdlib_files()[:40], ids=lambda p: p.name)
+def test_bottom_up_costs_equal_scoring_each_statement_alone(path: Path) -> None:
+    """The shell-plus-children sums agree with the engine run on each statement's subtree."""
+    source = path.read_text(encoding="utf-8", errors="replace")
+    file = measure_source(source, str(path), MetricOptions(enable_dependency_analysis=False))
+    lines = source.splitlines(keepends=True)
+    for f in file.functions:
+        node = parse_function(lines, f)
+        assert node is not None
+        for c in statement_costs(node, lines):
+            if c.kind not in ("def", "async def", "class"):
+                direct = (here_cost(c.node, c.depth), cognitive_of([c.node]), decisions_of([c.node]))
+                assert (c.here, c.alone, c.decisions) == direct, (f.qualname, c.line)
 
 
 # --- in the reports -------------------------------------------------------------------------

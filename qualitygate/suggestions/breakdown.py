@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,14 @@ if hasattr(ast, "TryStar"):
     _KINDS[ast.TryStar] = "try"
 _DEFINITIONS = ("def", "async def", "class")
 
+# What can make a simple statement score for cognitive complexity or radon's cyclomatic one:
+# boolean operators, conditional expressions, lambdas, comprehensions, asserts, nested defs.
+_SCORING = (ast.BoolOp, ast.IfExp, ast.Lambda, ast.comprehension, ast.Assert, ast.FunctionDef,
+            ast.AsyncFunctionDef, ast.ClassDef)  # fmt: skip
+# The keywords those need; a statement whose lines hold none of them scores 0 (strings and
+# comments only cause a needless check).
+_MAY_SCORE = re.compile(r"\b(?:and|or|if|lambda|for|assert|def|class)\b")
+
 _NO_ARGUMENTS = ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
 
 
@@ -34,6 +43,7 @@ class StatementCost:
     alone: int  # its cognitive complexity as the body of a function of its own
     structures: int  # its increments that grow with nesting (here = alone + depth * structures)
     decisions: int  # its cyclomatic decision points (radon's counting; nesting does not matter)
+    operators: int = 0  # its `and`/`or` operators (each one a decision point)
 
     @property
     def line(self) -> int:
@@ -167,8 +177,16 @@ class _Costing:
     runs on every violation of every check.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lines: Sequence[str] | None) -> None:
         self.found: list[StatementCost] = []
+        self.lines = lines  # the file's source lines, when known: a cheap test for zero cost
+
+    def _zero(self, node: ast.stmt) -> bool:
+        """Whether a simple statement surely scores nothing (most do: x = f(y))."""
+        if self.lines is not None:
+            text = "".join(self.lines[node.lineno - 1 : node.end_lineno or node.lineno])
+            return _MAY_SCORE.search(text) is None
+        return not any(isinstance(n, _SCORING) for n in ast.walk(node))
 
     def body(self, statements: Sequence[ast.stmt], depth: int, top: bool) -> list[StatementCost]:
         return [self.statement(node, depth, top) for node in statements]
@@ -184,6 +202,8 @@ class _Costing:
         return cost
 
     def _leaf(self, node: ast.stmt, depth: int, top: bool) -> StatementCost:
+        if self._zero(node):
+            return StatementCost(node, depth, top, 0, 0, 0, 0, 0)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # A nested def adds its score plus (level + 1) per structure; scored alone it would
             # be a decorator's body, which shifts by nothing (WP App. A), so measure two levels.
@@ -193,20 +213,21 @@ class _Costing:
             alone = cognitive_of([node])
             structures = here_cost(node, 1) - alone
         return StatementCost(node, depth, top, alone + depth * structures, alone, structures,
-                             decisions_of([node]))  # fmt: skip
+                             decisions_of([node]), boolean_operators(node))  # fmt: skip
 
     def _block(self, node: ast.stmt, depth: int, top: bool) -> StatementCost:
         shell = hollow(node)
         alone = cognitive_of([shell])
         structures = here_cost(shell, 1) - alone
-        decisions = decisions_of([shell])
+        decisions, operators = decisions_of([shell]), boolean_operators(shell)
         for statements, extra in blocks(node):
             for child in self.body(statements, depth + extra, False):
                 alone += _at(child, extra)
                 structures += child.structures
                 decisions += child.decisions
+                operators += child.operators
         return StatementCost(node, depth, top, alone + depth * structures, alone, structures,
-                             decisions)  # fmt: skip
+                             decisions, operators)  # fmt: skip
 
 
 def _at(cost: StatementCost, level: int) -> int:
@@ -214,9 +235,12 @@ def _at(cost: StatementCost, level: int) -> int:
     return cost.alone + level * cost.structures
 
 
-def statement_costs(func: FunctionNode) -> list[StatementCost]:
-    """Every statement of ``func`` at any depth (not inside nested defs), in source order."""
-    costing = _Costing()
+def statement_costs(func: FunctionNode, lines: Sequence[str] | None = None) -> list[StatementCost]:
+    """Every statement of ``func`` at any depth (not inside nested defs), in source order.
+
+    ``lines`` (the file's source lines) make the common zero-cost statements cheap to skip.
+    """
+    costing = _Costing(lines)
     costing.body(func.body, 0, True)
     return costing.found
 

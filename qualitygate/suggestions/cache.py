@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-CACHE_DIR = ".qualitygate_cache"
 FILE_NAME = "ai-suggestions.json"
 FORMAT_VERSION = 1
 MAX_ENTRIES = 2000  # oldest answers go first; one answer is a function's worth of text
@@ -26,8 +25,9 @@ def request_key(identity: str, payload: Any) -> str:
 class AnswerCache:
     """A JSON file of ``{request hash: answer text}``; unreadable counts as empty, with a warning."""
 
-    def __init__(self, root: Path | None, warn: Warn) -> None:
-        self.path = root / CACHE_DIR / FILE_NAME if root is not None else None
+    def __init__(self, folder: Path | None, warn: Warn) -> None:
+        # The metrics cache's folder (qualitygate/cache.py), beside its files; None: no cache.
+        self.path = folder / FILE_NAME if folder is not None else None
         self.warn = warn
         self.answers: dict[str, str] = self._load()
         self.dirty = False

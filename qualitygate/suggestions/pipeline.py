@@ -93,6 +93,15 @@ class SuggestContext:
     use_cache: bool = True  # --no-cache also bypasses the AI answer cache
 
 
+def _cache_folder(context: SuggestContext) -> Path | None:
+    """The metrics cache's folder (``$QUALITYGATE_CACHE_DIR`` moves both); None with --no-cache."""
+    if not context.use_cache:
+        return None
+    from qualitygate.cache import cache_dir
+
+    return cache_dir(context.settings.root, context.env)
+
+
 def ai_rewrites(
     result: GateResult,
     advice: Sequence[Suggestion],
@@ -103,7 +112,7 @@ def ai_rewrites(
     """Verified rewrites of the worst functions; AIUnavailable when AI cannot run at all."""
     settings = context.settings
     client = ChatClient(resolve(settings.ai, context.env))
-    cache = AnswerCache(settings.root if context.use_cache else None, out.warn)
+    cache = AnswerCache(_cache_folder(context), out.warn)
     asker = Asker(client, cache, settings.ai.concurrency)
     limits = (settings.max_suggestions, context.thresholds)
     try:

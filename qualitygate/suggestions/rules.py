@@ -20,7 +20,6 @@ from qualitygate.models import (
 from qualitygate.suggestions.breakdown import (
     FunctionNode,
     StatementCost,
-    boolean_operators,
     statement_costs,
 )
 
@@ -120,7 +119,7 @@ def _cyclomatic(v: Violation, costs: list[StatementCost]) -> list[str]:
     else:
         parts = [f"{_where(split.cost)} holds {split.taken} of its {total} decision points; "
                  f"{_outcome(split, v)}"]  # fmt: skip
-    operators = sum(boolean_operators(c.node) for c in costs if c.top)
+    operators = sum(c.operators for c in costs if c.top)
     if operators >= 3:
         parts.append(f"{operators} decision points are `and`/`or` operators; move those "
                      "conditions into well-named predicate functions")  # fmt: skip
@@ -180,16 +179,17 @@ def parse_function(lines: list[str], func: FunctionMetrics) -> FunctionNode | No
     """
     text = "".join(lines[func.lineno - 1 : func.end_lineno])
     indented = text[:1] in (" ", "\t")
+    # Blank lines in front keep the real line numbers (cheaper than ast.increment_lineno).
+    padding = "\n" * (func.lineno - 1 - indented) + ("if 1:\n" if indented else "")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse("if 1:\n" + text if indented else text)
+            tree = ast.parse(padding + text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     node = tree.body[0].body[0] if indented else tree.body[0]  # type: ignore[attr-defined]
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name != func.name:
         return None
-    ast.increment_lineno(tree, func.lineno - 1 - indented)
     return node
 
 
@@ -214,7 +214,7 @@ def _file_suggestions(
         key = (func.qualname, func.lineno)
         if key not in costs:  # one breakdown serves every rule the function breaks
             node = parse_function(lines, func)
-            costs[key] = statement_costs(node) if node else None
+            costs[key] = statement_costs(node, lines) if node else None
         found = costs[key]
         if found is not None:
             yield _suggestion(v, function_advice(v, func, found))
