@@ -380,7 +380,9 @@ def run_report(
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     files, errors = measure(settings, paths, stderr, use_cache=use_cache)
-    result = gate(settings, files, errors)
+    # The recommendations are the advisor's rule-based suggestions, as check shows them (no AI).
+    advice = CheckOptions(use_cache=use_cache, suggest=False)
+    result = add_suggestions(settings, gate(settings, files, errors), advice, stderr)
     written = write_report(result, settings, output_dir, _history_window(settings, days))
     for warning in written.warnings:
         print(f"qualitygate: warning: {warning}", file=stderr)

@@ -435,6 +435,22 @@ def test_a_second_run_is_answered_from_the_cache(
     assert len(cache["answers"]) == 5
 
 
+def test_the_cache_is_keyed_by_content_so_a_moved_function_keeps_its_answer(
+    cli: Callable[..., CliResult], ai_project: Path, chat_server: ChatServer
+) -> None:
+    chat_server.script = {"good_func": ("answer", GOOD)}
+    cli("check", "funcs.py", "--suggest", cwd=ai_project)
+    assert "good_func" in chat_server.functions()
+    asked = len(chat_server.seen)
+    moved = "# a new first line moves every function down\n\n" + SOURCE
+    (ai_project / "funcs.py").write_text(moved, encoding="utf-8")
+    result = cli("check", "funcs.py", "--suggest", "-f", "json", cwd=ai_project)
+    assert "good_func" not in [s.function for s in chat_server.seen[asked:]]
+    assert ai_suggestions(result.json())["good_func"]["line"] == 7
+    cli("check", "funcs.py", "--suggest", "--no-cache", cwd=ai_project)
+    assert "good_func" in [s.function for s in chat_server.seen[asked:]]  # --no-cache asks again
+
+
 def test_no_request_unless_enabled(
     cli: Callable[..., CliResult], ai_project: Path, chat_server: ChatServer
 ) -> None:

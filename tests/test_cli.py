@@ -206,3 +206,13 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 130, (out, err)
     assert "Traceback" not in err
     assert "Interrupted" in err
+
+
+def test_valid_file_radon_cannot_tokenize_is_measured(project, cli) -> None:
+    """U+E0100 is valid in an identifier (Python parses it) but radon's tokenizer rejects it."""
+    root = project({"odd.py": "x\U000e0100y = 1\n\ndef f():\n    return x\U000e0100y\n"})
+    result = cli("check", ".", "-f", "json", cwd=root)
+    assert result.code == 0, result.out
+    (file,) = result.json()["files"]
+    assert file["raw"]["loc"] == 4 and file["raw"]["sloc"] == 3
+    assert file["functions"][0]["name"] == "f"

@@ -75,7 +75,9 @@ def test_report_writes_html_data_and_docs(xss_project: Path, cli) -> None:
     assert data["generated_at"] == "2027-01-15T08:00:00Z"  # SOURCE_DATE_EPOCH
     assert {f["path"] for f in data["files"]} == {f"{PAYLOAD}/mod.py", "pkg/parser.py"}
     assert data["offenders"][0]["qualname"] == "g_" and data["offenders"][0]["rules"] == ["QG001"]
-    assert data["recommendations"][0]["symbol"] == "g_"
+    first = data["recommendations"][0]
+    assert (first["symbol"], first["rules"]) == ("g_", ["QG001"])
+    assert first["advice"][0].startswith("cyclomatic complexity 13 > 10")  # the advisor's text
     assert sorted(p.name for p in (out / "docs").iterdir()) == [
         "img_src_x_onerror_alert_1_.mod.md", "index.md", "pkg.parser.md"
     ]

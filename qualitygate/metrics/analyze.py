@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from pathlib import Path
 
@@ -30,6 +31,22 @@ def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:
     comment_lines = raw.comments + raw.multi
     percent = comment_lines / float(raw.sloc) * 100 if raw.sloc else 0
     return float(mi_compute(volume, complexity, raw.lloc, percent))
+
+
+# Characters radon's tokenizer cannot place (e.g. U+E0100 in an identifier, U+2028 in a string).
+_UNTOKENIZABLE = re.compile(r"[^\w\n\r\t !-~]")
+
+
+def _raw_counts(source: str) -> RawAnalysis:
+    """Raw counts as radon gives them; for the rare valid file radon rejects, count it anyway.
+
+    radon raises on some files that Python parses; failing the gate on them would report a
+    file as broken that is not, so neutralise the characters its tokenizer rejects.
+    """
+    try:
+        return analyze_raw(source)
+    except SyntaxError:
+        return analyze_raw(_UNTOKENIZABLE.sub("x", source))
 
 
 def _function_metrics(
@@ -62,7 +79,7 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our verdict
         tree = ast.parse(source, filename=path)
-    raw = analyze_raw(source)
+    raw = _raw_counts(source)
     radon = radon_metrics(tree)
     cognitive = cognitive_complexities(tree)
     structure = walk_structure(tree)

@@ -279,7 +279,8 @@ def _groups(events: dict[int, bytes], lines: list[str]) -> tuple[list[tuple[int,
         depth += what.count(b"(") - what.count(b")")
         backslash = what.endswith(b"\\")
         in_string = what.endswith(_OPEN_BYTE)
-        if closed_before if not lines[line] else depth == 0 and not backslash and not in_string:
+        closed = depth == 0 and not backslash and not in_string
+        if closed if lines[line] else closed_before:
             if line > start:
                 groups.append((start, line))
             start = -1
@@ -297,7 +298,10 @@ def _raise_like_radon(
     if bad >= 0:  # radon extends the group holding the bad character to EOF, then gives up
         line = masked.count("\n", 0, bad)
         group = _group_at(groups, line)
-        line = group[0] if group else open_start if 0 <= open_start <= line else line
+        if group:
+            line = group[0]
+        elif 0 <= open_start <= line:  # a group left open runs to EOF, over this line too
+            line = open_start
     error = SyntaxError(f"SyntaxError at line: {line + 1}")  # radon's message
     error.lineno = line + 1
     raise error
@@ -322,6 +326,7 @@ def _group_at(groups: list[tuple[int, int]], line: int) -> tuple[int, int] | Non
 
 
 def _any_within(sorted_lines: list[int], first: int, last: int) -> bool:
+    """Whether one of ``sorted_lines`` is in ``first..last``."""
     index = bisect_left(sorted_lines, first)
     return index < len(sorted_lines) and sorted_lines[index] <= last
 
@@ -359,8 +364,11 @@ def _masked_lloc(text: str) -> int:
 
 
 def _radon_lloc(group: list[str]) -> int:
-    """``_logical`` of a group holding ';' (a few dozen in the whole stdlib), by radon itself:
-    after a ';' it counts a colon as last when exactly one token follows it."""
+    """``_logical`` of a group holding ';', by radon itself (a few dozen in the whole stdlib).
+
+    Before a ';' radon counts a colon as the last token when exactly one token follows it, so
+    there the tokens after a colon would have to be counted; tokenizing these few is simpler.
+    """
     return int(_logical(_generate("\n".join(group))))
 
 

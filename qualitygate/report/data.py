@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qualitygate.history import HistoryView
-from qualitygate.models import FileMetrics, FunctionMetrics, GateResult, Violation, format_number
+from qualitygate.models import FileMetrics, FunctionMetrics, GateResult, Suggestion, Violation
 from qualitygate.rules import Thresholds
 from qualitygate.serialize import error_to_dict, violation_to_dict
 
@@ -14,7 +14,6 @@ DATA_VERSION = 1
 MAX_OFFENDERS = 50
 MAX_RECOMMENDATIONS = 20
 OFFENDER_FLOOR = 0.5  # a function's worst complexity / its threshold
-MANY_PARAMETERS = 6  # a function taking more asks for a parameter object
 EXCELLENT_MI = 85.0  # with radon's 0-100 scale; the configured threshold marks "poor"
 
 Series = Mapping[str, Sequence[tuple[int, float]]]
@@ -93,53 +92,34 @@ def _file_entry(
     }
 
 
-def _advice(v: Violation, func: FunctionMetrics | None, file: FileMetrics) -> str:
-    """One sentence per violated rule: the numbers, then what to do about them."""
-    value, limit = format_number(v.value), format_number(v.threshold)
-    if v.rule == "QG002":
-        nesting = f", nested {func.max_nesting} levels deep" if func and func.max_nesting > 1 else ""
-        return (f"Cognitive complexity {value} > {limit}{nesting}: use guard clauses and move the "
-                "most deeply nested block into its own function.")  # fmt: skip
-    if v.rule == "QG001":
-        return (f"Cyclomatic complexity {value} > {limit}, so {value} paths to test: replace chains "
-                "of branches with a lookup table or separate functions.")  # fmt: skip
-    if v.rule == "QG003":
-        worst = sorted(file.functions, key=lambda f: -f.cognitive_complexity)[:3]
-        names = ", ".join(f.qualname for f in worst) or "its top-level code"
-        return (f"Maintainability index {value} < {limit} over {file.raw.sloc} source lines: split "
-                f"the module, starting with its hardest functions ({names}).")  # fmt: skip
-    length = f" over {func.length} lines" if func else ""
-    return f"Maintainability index {value} < {limit}{length}: shorten the function."
-
-
-def _grouped(violations: Sequence[Violation]) -> list[list[Violation]]:
-    """Violations of one function (or file) together, the group furthest past a threshold first."""
-    groups: dict[tuple[str, str, int], list[Violation]] = {}
-    for v in violations:
-        groups.setdefault((v.path, v.symbol, v.line), []).append(v)
-    ordered = sorted(groups.values(), key=lambda g: (-max(v.excess for v in g), g[0].path, g[0].line))
-    return [sorted(group, key=lambda v: RULE_ORDER.get(v.rule, 9)) for group in ordered]
-
-
-RULE_ORDER = {"QG002": 0, "QG001": 1, "QG004": 2, "QG003": 3}  # readability first, file last
+def _key(path: str, line: int, symbol: str | None) -> tuple[str, int, str]:
+    return (path, line, symbol or path)  # file rules name the file as their symbol
 
 
 def recommendations(result: GateResult, limit: int = MAX_RECOMMENDATIONS) -> list[dict[str, Any]]:
-    """One concrete next step per function or file over a threshold, the furthest past first."""
-    by_path = {file.path: file for file in result.files}
-    steps = []
-    for group in _grouped(result.violations):
-        first = group[0]
-        file = by_path.get(first.path)
-        if file is None:
-            continue
-        func = next((f for f in file.functions if f.qualname == first.symbol and f.lineno == first.line), None)
-        sentences = [_advice(v, func, file) for v in group]
-        if func is not None and func.parameters >= MANY_PARAMETERS:
-            sentences.append(f"It takes {func.parameters} parameters: group them into a dataclass.")
-        steps.append({"path": first.path, "line": first.line, "symbol": first.symbol,
-                      "rules": [v.rule for v in group], "text": " ".join(sentences)})  # fmt: skip
-    return steps[:limit]
+    """The advisor's suggestions (issue 6), one entry per function or file, furthest past first.
+
+    The advice itself comes from ``result.suggestions`` (which block to extract, which
+    conditions to name), so ``check`` and the report never disagree; this only groups and ranks.
+    """
+    excess: dict[tuple[str, int, str], float] = {}
+    for v in result.violations:
+        key = _key(v.path, v.line, v.symbol)
+        excess[key] = max(excess.get(key, 0.0), v.excess)
+    groups: dict[tuple[str, int, str], list[Suggestion]] = {}
+    for s in result.suggestions:
+        groups.setdefault(_key(s.path, s.line, s.qualname), []).append(s)
+    ranked = sorted(groups.items(), key=lambda item: (-excess.get(item[0], 0.0), item[0]))
+    return [
+        {
+            "path": path,
+            "line": line,
+            "symbol": symbol,
+            "rules": [s.rule for s in advice],
+            "advice": [s.text for s in advice],
+        }
+        for (path, line, symbol), advice in ranked[:limit]
+    ]
 
 
 def _history_data(view: HistoryView | None) -> dict[str, Any] | None:
@@ -152,6 +132,16 @@ def _history_data(view: HistoryView | None) -> dict[str, Any] | None:
         "trends": [{**dataclasses.asdict(t), "change": t.change, "direction": t.direction} for t in view.trends],
         "worsened": [{**dataclasses.asdict(c), "worsening": c.worsening} for c in view.worsened],
     }
+
+
+def _summary(result: GateResult) -> dict[str, Any]:
+    """The JSON report's summary, plus the average cognitive complexity and the source lines."""
+    functions = [f for file in result.files for f in file.functions]
+    summary = dataclasses.asdict(result.summary)
+    cognitive = sum(f.cognitive_complexity for f in functions) / len(functions) if functions else 0.0
+    summary["average_cognitive_complexity"] = round(cognitive, 2)
+    summary["sloc"] = sum(file.raw.sloc for file in result.files)
+    return summary
 
 
 def build(
@@ -168,12 +158,6 @@ def build(
     by_file: dict[str, list[Violation]] = {}
     for v in result.violations:
         by_file.setdefault(v.path, []).append(v)
-    functions = [f for file in result.files for f in file.functions]
-    summary = dataclasses.asdict(result.summary)
-    summary["average_cognitive_complexity"] = (
-        round(sum(f.cognitive_complexity for f in functions) / len(functions), 2) if functions else 0.0
-    )
-    summary["sloc"] = sum(file.raw.sloc for file in result.files)
     threshold = thresholds.maintainability_threshold
     return {
         "version": DATA_VERSION,
@@ -182,7 +166,7 @@ def build(
         "generated_at": generated_at,
         "passed": result.passed,
         "thresholds": dataclasses.asdict(thresholds),
-        "summary": summary,
+        "summary": _summary(result),
         "history": _history_data(history),
         "offenders": offenders(result, thresholds),
         "recommendations": recommendations(result),

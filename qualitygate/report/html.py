@@ -1,6 +1,7 @@
 """The HTML report: one self-contained page drawn from the report data; every value is escaped."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from html import escape
@@ -47,7 +48,7 @@ details.file > summary::before { content: "\\25B8"; color: var(--muted); }
 details.file[open] > summary::before { content: "\\25BE"; }
 details.file[open] > summary { border-bottom: 1px solid var(--line); background: var(--bg2); }
 details.file .inner { padding: 8px 12px; }
-ol.recs li { margin: 4px 0; }
+ol.recs > li { margin: 6px 0; } ol.recs ul { margin: 2px 0; padding-left: 20px; }
 input#filter { width: 100%; max-width: 420px; padding: 6px 8px; margin-bottom: 8px; }
 """
 
@@ -225,18 +226,24 @@ def _offenders(data: Mapping[str, Any]) -> str:
             f"{_table(rows, OFFENDER_COLUMNS)}</section>")  # fmt: skip
 
 
+def _prose(text: str) -> str:
+    """Escaped text whose `backticked` names show as code (escaping first keeps it safe)."""
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", e(text))
+
+
+def _recommendation(step: Mapping[str, Any]) -> str:
+    symbol = "" if step["symbol"] == step["path"] else f' <b>{e(step["symbol"])}</b>'
+    pairs = zip(step["rules"], step["advice"], strict=True)
+    advice = "".join(f"<li>[{e(rule)}] {_prose(text)}</li>" for rule, text in pairs)
+    return f'<li><span class="path">{e(step["path"])}:{e(step["line"])}</span>{symbol}<ul>{advice}</ul></li>'
+
+
 def _recommendations(data: Mapping[str, Any]) -> str:
     steps = data["recommendations"]
-    if not steps:
-        body = '<p class="muted">Nothing to fix: no violations.</p>'
+    if steps:
+        body = f'<ol class="recs">{"".join(_recommendation(step) for step in steps)}</ol>'
     else:
-        items = "".join(
-            f'<li><span class="path">{e(s["path"])}:{e(s["line"])}</span> '
-            f'<b>{e("" if s["symbol"] == s["path"] else s["symbol"])}</b> '
-            f'[{e(", ".join(s["rules"]))}]: {e(s["text"])}</li>'
-            for s in steps
-        )
-        body = f'<ol class="recs">{items}</ol>'
+        body = '<p class="muted">Nothing to fix: no violations.</p>'
     return f'<section id="recommendations"><h2>Recommendations</h2>{body}</section>'
 
 

@@ -18,15 +18,15 @@ from qualitygate.rules import RULES_BY_CODE, Thresholds
 from qualitygate.suggestions.ai_client import ChatClient, RequestFailed
 from qualitygate.suggestions.cache import AnswerCache, request_key
 from qualitygate.suggestions.patch import unified_diff
-from qualitygate.suggestions.prompt import PROMPT_VERSION, Request, extract_code, messages
+from qualitygate.suggestions.prompt import Request, cache_payload, extract_code, messages
 from qualitygate.suggestions.verify import (
     SHOWN,
     Rejected,
     Target,
     Verified,
+    checked,
     metric_pairs,
     original_source,
-    verify,
 )
 
 Log = Callable[[str], None]
@@ -110,7 +110,7 @@ class Asker:
         """One answer (or failure) per request, in request order."""
         payloads = [messages(r) for r in requests]
         identity = self.client.endpoint.identity
-        keys = [request_key(identity, [PROMPT_VERSION, p]) for p in payloads]
+        keys = [request_key(identity, cache_payload(r)) for r in requests]
         answers: list[str | RequestFailed | None] = [self.cache.get(k) for k in keys]
         missing = [i for i, a in enumerate(answers) if a is None]
         tally.cached += len(requests) - len(missing)
@@ -200,7 +200,7 @@ def _verify_all(targets: Iterable[Target], answers: Iterable[str | RequestFailed
             continue
         code = extract_code(answer)
         try:
-            verified = verify(target, code, thresholds(target.path))
+            verified = checked(target, code, thresholds(target.path))
         except Rejected as exc:
             tally.rejected += 1
             log(f"rejected the AI rewrite of {_label(target)}: {exc}")

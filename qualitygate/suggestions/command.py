@@ -22,7 +22,7 @@ from qualitygate.suggestions.pipeline import (
     console,
 )
 from qualitygate.suggestions.rules import rule_suggestions
-from qualitygate.suggestions.verify import Rejected, verify
+from qualitygate.suggestions.verify import Rejected, checked
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def combine(
         for item in items:
             try:
                 rebased = _rebase(item, current)
-                current = verify(rebased.target, item.code, context.thresholds(path)).source
+                current = checked(rebased.target, item.code, context.thresholds(path)).source
                 count += 1
             except Rejected as exc:
                 out.note(f"left out the rewrite of {path} `{item.target.function.qualname}`: "

@@ -58,6 +58,15 @@ def user_message(request: Request) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cache_payload(request: Request) -> list[object]:
+    """What an answer depends on: the function's text and what it must fix, not where it sits.
+
+    Line numbers (in the advice too) are left out, so moving a function keeps its answer.
+    """
+    failing = [(v.rule, v.value, v.threshold) for v in request.violations]
+    return [PROMPT_VERSION, SYSTEM, request.source, failing]
+
+
 def messages(request: Request) -> list[dict[str, str]]:
     """The chat-completions ``messages`` list."""
     return [

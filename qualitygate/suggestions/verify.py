@@ -202,6 +202,20 @@ def verify(target: Target, code: str, thresholds: Thresholds) -> Verified:
     return Verified(source, target.function, _function_in(new_file, target), names)
 
 
+def checked(target: Target, code: str, thresholds: Thresholds) -> Verified:
+    """``verify``, with any failure of the checks themselves turned into a rejection.
+
+    An answer is untrusted input: whatever it makes libcst or the engine raise, it is dropped
+    with the reason, and the other answers are still verified.
+    """
+    try:
+        return verify(target, code, thresholds)
+    except Rejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. RecursionError on absurdly nested code
+        raise Rejected(f"could not be verified ({type(exc).__name__}: {exc})") from None
+
+
 def original_source(target: Target) -> str:
     """The target def as written, for the prompt."""
     module = cst.parse_module(target.source)
