@@ -87,13 +87,15 @@ def key_parts(options: MetricOptions) -> dict[str, Any]:
     }
 
 
-def code_fingerprint() -> str:
+PACKAGE = Path(__file__).resolve().parent
+
+
+def code_fingerprint(package: Path = PACKAGE) -> str:
     """The size and mtime of each of qualitygate's own modules.
 
     The version alone is not enough in a checkout or an editable install: code edited between
     two releases must not be served the metrics the old code measured.
     """
-    package = Path(__file__).resolve().parent
     stamps = []
     for folder, subfolders, names in os.walk(package):
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")

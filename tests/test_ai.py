@@ -358,6 +358,7 @@ def test_each_answer_is_verified_and_only_the_good_rewrite_is_offered(
             "answer is not a chat completion (AttributeError); timed out after 0.5 s (after 1 retry)); "
             "the gate result is unchanged") in err
     assert "1 verified, 4 rejected, 3 requests failed; 8 sent, 0 from the cache" in err
+    assert chat_server.functions().count("error_func") == 2  # the 500 was retried once
     assert "Traceback" not in err
 
 
@@ -512,6 +513,22 @@ def test_a_server_that_is_down_gives_a_warning(
     assert "Traceback" not in result.err
 
 
+def test_rate_limits_are_retried_with_backoff_then_warned(
+    cli: Callable[..., CliResult],
+    project: Callable[..., Path],
+    chat_server: ChatServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QG_TEST_KEY", KEY)
+    chat_server.script = {"good_func": ("status", 429)}
+    root = project({"pyproject.toml": CONFIG + openai_table(chat_server.url, max_retries=2),
+                    "funcs.py": SOURCE.split("\n\n\ndef broken_func")[0] + "\n"})  # fmt: skip
+    result = cli("check", ".", "--suggest", cwd=root)
+    assert result.code == 1
+    assert chat_server.functions() == ["good_func"] * 3
+    assert "1 request failed (HTTP 429 (after 2 retries))" in result.err
+
+
 def test_the_key_never_leaks(
     cli: Callable[..., CliResult], ai_project: Path, chat_server: ChatServer
 ) -> None:
@@ -603,6 +620,21 @@ def test_the_patch_applies_with_git_and_changes_only_that_function(
     assert after.startswith(SOURCE[:start]) and after.endswith(SOURCE[end:])
     rerun = cli("check", ".", "-f", "json", cwd=ai_project).json()
     assert "good_func" not in {v["symbol"] for v in rerun["violations"]}
+
+
+def test_patch_paths_are_repository_paths_so_git_applies_them_in_a_subfolder(
+    cli: Callable[..., CliResult], ai_project: Path, chat_server: ChatServer
+) -> None:
+    chat_server.script = {"good_func": ("answer", GOOD)}
+    package = ai_project / "pkg"
+    package.mkdir()
+    (ai_project / "funcs.py").rename(package / "funcs.py")
+    git(ai_project, "init", "-q")
+    result = cli("suggest", ".", cwd=package)  # report paths are relative to pkg/
+    assert result.out.startswith("diff --git a/pkg/funcs.py b/pkg/funcs.py\n"), result.err
+    applied = git(package, "apply", "-", stdin=result.out)
+    assert applied.returncode == 0, applied.stderr
+    assert "return sum(min(item, limit)" in (package / "funcs.py").read_text(encoding="utf-8")
 
 
 def test_suggest_prints_the_patch_and_apply_writes_it(

@@ -11,7 +11,16 @@ import pytest
 
 from qualitygate import runner
 from qualitygate.app import measure, metric_options
-from qualitygate.cache import CACHEDIR_TAG, DIR_NAME, ENV_VAR, SECONDS_PER_DAY, MetricsCache
+from qualitygate.cache import (
+    CACHEDIR_TAG,
+    DIR_NAME,
+    ENV_VAR,
+    PACKAGE,
+    SECONDS_PER_DAY,
+    MetricsCache,
+    code_fingerprint,
+    key_parts,
+)
 from qualitygate.config import load_settings
 from qualitygate.models import AnalysisError
 
@@ -324,3 +333,17 @@ def test_warm_run_imports_no_analysis_code(project, tmp_path: Path) -> None:
     assert "radon.metrics" in outputs[0]  # the cold run did measure
     assert outputs[1] == "0 []"
     assert (tmp_path / "cold.json").read_text() == (tmp_path / "warm.json").read_text()
+
+
+def test_editing_qualitygate_itself_changes_the_key(tmp_path: Path) -> None:
+    """A checkout's edited analysis code never reuses metrics the old code measured."""
+    import shutil
+
+    copy = tmp_path / "qualitygate"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = code_fingerprint(copy)
+    assert code_fingerprint(copy) == before  # stable while nothing changes
+    module = copy / "metrics" / "cognitive.py"
+    module.write_text(module.read_text() + "\n# edited\n")
+    assert code_fingerprint(copy) != before
+    assert key_parts(metric_options(load_settings(start=tmp_path)))["code"] == code_fingerprint()

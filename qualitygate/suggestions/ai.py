@@ -17,7 +17,7 @@ from qualitygate.models import (
 from qualitygate.rules import RULES_BY_CODE, Thresholds
 from qualitygate.suggestions.ai_client import ChatClient, RequestFailed
 from qualitygate.suggestions.cache import AnswerCache, request_key
-from qualitygate.suggestions.patch import unified_diff
+from qualitygate.suggestions.patch import repository_path, unified_diff
 from qualitygate.suggestions.prompt import Request, cache_payload, extract_code, messages
 from qualitygate.suggestions.verify import (
     SHOWN,
@@ -149,7 +149,7 @@ def to_suggestion(target: Target, verified: Verified) -> Suggestion:
         line=v.line,
         qualname=v.symbol,
         text=f"AI rewrite, verified by re-measuring: {_changes(verified)}",
-        patch=unified_diff(target.path, target.source, verified.source),
+        patch=unified_diff(repository_path(target.path), target.source, verified.source),
         verified=True,
         before=metric_pairs(verified.before),
         after=metric_pairs(verified.after),

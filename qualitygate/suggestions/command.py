@@ -13,7 +13,7 @@ from qualitygate.errors import UsageError
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import GateResult
 from qualitygate.suggestions.ai import Accepted
-from qualitygate.suggestions.patch import unified_diff
+from qualitygate.suggestions.patch import repository_path, unified_diff
 from qualitygate.suggestions.pipeline import (
     Console,
     SourceFiles,
@@ -131,5 +131,6 @@ def run_suggest(
         written = apply_rewrites(rewrites, out)
         out.note(f"rewrote {written} file{'s' * (written != 1)}")
         return 0
-    _write_patch("".join(unified_diff(r.path, r.original, r.source) for r in rewrites), output, stdout)
+    patch = "".join(unified_diff(repository_path(r.path), r.original, r.source) for r in rewrites)
+    _write_patch(patch, output, stdout)
     return 0

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import libcst as cst
-
-Definition = cst.FunctionDef
 
 
 class _Scopes:
@@ -52,7 +52,7 @@ class _Finder(cst.CSTVisitor):
 
 
 class _Replacer(cst.CSTTransformer):
-    def __init__(self, qualname: str, index: int, nodes: Sequence[Definition]) -> None:
+    def __init__(self, qualname: str, index: int, nodes: Sequence[cst.FunctionDef]) -> None:
         self.scopes = _Scopes()
         self.wanted = (qualname, index)
         self.nodes = nodes
@@ -109,7 +109,7 @@ def function_source(module: cst.Module, node: cst.FunctionDef) -> str:
 
 
 def replace_function(
-    module: cst.Module, qualname: str, index: int, nodes: Sequence[Definition]
+    module: cst.Module, qualname: str, index: int, nodes: Sequence[cst.FunctionDef]
 ) -> str:
     """The module's code with that def replaced by ``nodes`` (the new def, then helpers).
 
@@ -127,6 +127,19 @@ def _lines(text: str) -> list[str]:
     parts = [line + "\n" for line in text.split("\n")]
     parts[-1] = parts[-1][:-1]
     return parts if parts[-1] else parts[:-1]
+
+
+def repository_path(path: str) -> str:
+    """``path`` relative to its git work tree's root, as ``git diff`` writes it, else unchanged.
+
+    ``git apply`` reads patch paths from the root of the work tree, whatever folder it runs in
+    (and silently skips what is outside that folder), so report paths would miss in a subfolder.
+    """
+    absolute = Path(os.path.abspath(path))
+    for folder in absolute.parents:
+        if (folder / ".git").exists():
+            return absolute.relative_to(folder).as_posix()
+    return path
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
