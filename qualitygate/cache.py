@@ -261,7 +261,7 @@ class MetricsCache:
     def _hit(self, key: str, entry: Entry, display: str) -> Outcome | None:
         try:
             outcome = _decode(entry, display)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             del self.entries[key]
             self._dirty = True
             self.warnings.append(f"cache entry for {display} is malformed ({exc!r}); measuring it again")
@@ -317,7 +317,7 @@ def _read(file: Path) -> tuple[dict[str, Entry], list[str]]:
         document = json.loads(file.read_bytes())
     except FileNotFoundError:
         return {}, []
-    except (OSError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8
+    except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return {}, [f"cannot read the cache {file} ({reason}); measuring every file"]
     raw = document.get("entries") if isinstance(document, dict) else None

@@ -164,8 +164,9 @@ def test_transient_errors_are_not_cached(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"\x00\xffnot json", b'{"layout": 1, "entries": [1, 2]}', b"[]", b'{"layout": 99, "entries": {}}'],
-    ids=["garbage", "entries-not-a-table", "not-an-object", "other-layout"],
+    [b"\x00\xffnot json", b'{"layout": 1, "entries": [1, 2]}', b"[]", b'{"layout": 99, "entries": {}}',
+     b"[" * 100_000 + b"]" * 100_000, b'{"layout": 1, "entries": {"/x.py": [1, 2, "d", 3, "file", {}]'],
+    ids=["garbage", "entries-not-a-table", "not-an-object", "other-layout", "deep-nesting", "truncated"],
 )
 def test_corrupt_cache_is_a_warning_and_counts_as_empty(project, cli, measured, content: bytes) -> None:
     root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})

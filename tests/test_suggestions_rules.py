@@ -265,3 +265,18 @@ def test_sarif_with_suggestions_validates() -> None:
     errors = list(jsonschema.Draft4Validator(schema).iter_errors(sarif_log(with_suggestions())))
     assert not errors, [e.message for e in errors]
 
+
+
+def test_offenders_past_the_detailed_limit_get_brief_advice(project, cli, monkeypatch) -> None:
+    """Only the worst DETAILED_LIMIT offenders get a statement breakdown; the rest brief advice."""
+    from qualitygate.suggestions import rules as advisor
+
+    nested = "def tangled(a, b, c):\n" + "".join(
+        f"{'    ' * (i + 1)}if a > {i}:\n{'    ' * (i + 2)}b += c\n" for i in range(6)
+    ) + "    return b\n"
+    root = project({"t.py": nested})
+    monkeypatch.setattr(advisor, "DETAILED_LIMIT", 0)
+    report = cli("check", ".", "-f", "json", "--threshold", "0", "--cognitive-threshold", "5", cwd=root).json()
+    texts = [s["text"] for s in report["suggestions"] if s["kind"] == "rule"]
+    assert texts and any("extract the most deeply nested blocks" in t for t in texts)
+    assert all("contributes" not in t for t in texts)
