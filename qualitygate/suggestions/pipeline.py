@@ -5,16 +5,15 @@ import codecs
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qualitygate.config import AISettings, Settings
 from qualitygate.metrics.source import SourceError, decode
 from qualitygate.models import GateResult, Suggestion, SuggestionKind
-from qualitygate.suggestions.ai import Accepted, Asker, ThresholdsFor, run_ai, to_suggestion
-from qualitygate.suggestions.ai_client import AIUnavailable, ChatClient, resolve
-from qualitygate.suggestions.cache import AnswerCache
-from qualitygate.suggestions.prompt import summarize
 from qualitygate.suggestions.rules import rule_suggestions
+
+if TYPE_CHECKING:  # the AI modules load libcst: imported only when AI is enabled
+    from qualitygate.suggestions.ai import Accepted, ThresholdsFor
 
 KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY")
 
@@ -110,6 +109,11 @@ def ai_rewrites(
     out: Console,
 ) -> list[Accepted]:
     """Verified rewrites of the worst functions; AIUnavailable when AI cannot run at all."""
+    from qualitygate.suggestions.ai import Asker, run_ai
+    from qualitygate.suggestions.ai_client import ChatClient, resolve
+    from qualitygate.suggestions.cache import AnswerCache
+    from qualitygate.suggestions.prompt import summarize
+
     settings = context.settings
     client = ChatClient(resolve(settings.ai, context.env))
     cache = AnswerCache(_cache_folder(context), out.warn)
@@ -145,6 +149,9 @@ def check_suggestions(
         out.warn(f"rule-based suggestions failed ({type(exc).__name__}: {exc}); please report this")
         found = []
     if ai_enabled and settings.max_suggestions and result.violations:
+        from qualitygate.suggestions.ai import to_suggestion
+        from qualitygate.suggestions.ai_client import AIUnavailable
+
         try:
             accepted = ai_rewrites(result, found, files, context, out)
             found += [to_suggestion(a.target, a.verified) for a in accepted]
