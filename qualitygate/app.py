@@ -338,11 +338,26 @@ def run_merge(
     from qualitygate.merge import merge_files
 
     stdout = stdout or sys.stdout
-    result = merge_files(reports)
+    result = _merged_advice(settings, merge_files(reports))
     write_outputs(result, outputs, stdout, report_context(settings))
     if settings.track_history:  # the merged result is the whole project, unlike each shard
         record_history(settings, result, sys.stderr)
     return exit_code(result)
+
+
+def _merged_advice(settings: Settings, merged: GateResult) -> GateResult:
+    """Rule advice over the whole merged run, as one run gives it (each shard ranked its own
+    worst offenders); kept from the shards when their source files are not here to re-read."""
+    if not all(Path(file.path).is_file() for file in merged.files):
+        return merged
+    from qualitygate.models import SuggestionKind
+    from qualitygate.suggestions.pipeline import suggestion_order
+
+    ai = tuple(s for s in merged.suggestions if s.kind is SuggestionKind.AI)
+    no_ai = CheckOptions(suggest=False)
+    advised = add_suggestions(settings, replace(merged, suggestions=()), no_ai, sys.stderr)
+    combined = sorted((*advised.suggestions, *ai), key=suggestion_order)
+    return replace(advised, suggestions=tuple(combined))
 
 
 def _history_window(settings: Settings, days: int | None) -> int | None:

@@ -32,7 +32,7 @@ def detailed_for_every_offender(monkeypatch: pytest.MonkeyPatch) -> None:
     """These cases use small thresholds; give every offender the statement breakdown under test."""
     from qualitygate.suggestions import rules as advisor
 
-    monkeypatch.setattr(advisor, "DETAILED_EXCESS", 0.0)
+    monkeypatch.setattr(advisor, "DETAILED_LIMIT", 10_000)
 
 # Cognitive complexity 10: for +1, if +2, for +3, if +4 (each +1 plus its nesting).
 PROCESS = """\
@@ -275,15 +275,15 @@ def test_sarif_with_suggestions_validates() -> None:
 
 
 
-def test_offenders_near_the_threshold_get_brief_advice(project, cli, monkeypatch) -> None:
-    """Only offenders DETAILED_EXCESS past the threshold get a statement breakdown."""
+def test_offenders_past_the_detailed_limit_get_brief_advice(project, cli, monkeypatch) -> None:
+    """Only the worst DETAILED_LIMIT offenders get a statement breakdown; the rest brief advice."""
     from qualitygate.suggestions import rules as advisor
 
     nested = "def tangled(a, b, c):\n" + "".join(
         f"{'    ' * (i + 1)}if a > {i}:\n{'    ' * (i + 2)}b += c\n" for i in range(6)
     ) + "    return b\n"
     root = project({"t.py": nested})
-    monkeypatch.setattr(advisor, "DETAILED_EXCESS", 99.0)
+    monkeypatch.setattr(advisor, "DETAILED_LIMIT", 0)
     report = cli("check", ".", "-f", "json", "--threshold", "0", "--cognitive-threshold", "5", cwd=root).json()
     texts = [s["text"] for s in report["suggestions"] if s["kind"] == "rule"]
     assert texts and any("extract the most deeply nested blocks" in t for t in texts)

@@ -132,7 +132,7 @@ def ai_rewrites(
     return accepted
 
 
-def _order(s: Suggestion) -> tuple[str, int, str, bool, str]:
+def suggestion_order(s: Suggestion) -> tuple[str, int, str, bool, str]:
     return (s.path, s.line, s.rule, s.kind is SuggestionKind.AI, s.qualname or "")
 
 
@@ -160,4 +160,4 @@ def check_suggestions(
         except Exception as exc:  # noqa: BLE001 - same: the gate result stands on its own
             out.warn(f"AI suggestions failed ({type(exc).__name__}: {exc}); "
                      "the gate result is unchanged")  # fmt: skip
-    return tuple(sorted(found, key=_order))
+    return tuple(sorted(found, key=suggestion_order))

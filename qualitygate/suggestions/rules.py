@@ -198,11 +198,10 @@ def _suggestion(v: Violation, text: str) -> Suggestion:
     return Suggestion(SuggestionKind.RULE, v.rule, v.path, v.line, qualname, text)
 
 
-# Statement-level breakdowns re-parse the function: worth it for the worst offenders a reader
-# will look at, not for the 2,000 of a legacy tree (1 s on the stdlib). The rest get short advice.
-# The choice depends on each violation alone (value at least DETAILED_EXCESS past the threshold,
-# relative to it), so a sharded run and its merge give every function the same advice.
-DETAILED_EXCESS = 2.0
+# Statement-level breakdowns re-parse the function: worth it for the offenders a reader will look
+# at, not for the 2,000 of a legacy tree (1 s on the stdlib). The worst DETAILED_LIMIT of a run
+# get one; the rest get short advice. (`qualitygate merge` recomputes advice over all shards.)
+DETAILED_LIMIT = 50
 
 _BRIEF = {
     Metric.COGNITIVE: "extract the most deeply nested blocks into functions and flatten the rest "
@@ -212,7 +211,7 @@ _BRIEF = {
 
 
 def brief_advice(v: Violation, func: FunctionMetrics) -> str:
-    """Advice without a statement breakdown, for offenders less than DETAILED_EXCESS over."""
+    """Advice without a statement breakdown, for offenders past the DETAILED_LIMIT worst."""
     if v.metric is Metric.MAINTAINABILITY:
         parts = _maintainability(func, [])
     else:
@@ -221,7 +220,7 @@ def brief_advice(v: Violation, func: FunctionMetrics) -> str:
 
 
 def _file_suggestions(
-    file: FileMetrics, violations: list[Violation], read: SourceReader
+    file: FileMetrics, violations: list[Violation], read: SourceReader, detailed: set[Violation]
 ) -> Iterator[Suggestion]:
     functions = {(f.qualname, f.lineno): f for f in file.functions}
     lines: list[str] | None = None
@@ -231,7 +230,7 @@ def _file_suggestions(
         if func is None:
             yield _suggestion(v, file_advice(v, file))
             continue
-        if v.excess < DETAILED_EXCESS:
+        if v not in detailed:
             yield _suggestion(v, brief_advice(v, func))
             continue
         if lines is None:  # read only files that have a function violation, once
@@ -248,9 +247,11 @@ def _file_suggestions(
 def rule_suggestions(result: GateResult, read: SourceReader) -> tuple[Suggestion, ...]:
     """Advice for every violation (errors and warnings), in the order of the violations."""
     files = {f.path: f for f in result.files}
+    worst = sorted(result.violations, key=lambda v: (-v.excess, v.path, v.line, v.rule))
+    detailed = set(worst[:DETAILED_LIMIT])
     found: list[Suggestion] = []
     for path, group in groupby(result.violations, key=lambda v: v.path):
         file = files.get(path)
         if file is not None:
-            found.extend(_file_suggestions(file, list(group), read))
+            found.extend(_file_suggestions(file, list(group), read, detailed))
     return tuple(found)
