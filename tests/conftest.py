@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sysconfig
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,3 +89,23 @@ def repo(tmp_path: Path):
     from .gitrepo import GitRepo
 
     return GitRepo(tmp_path / "repo")
+
+
+class TimeUp(BaseException):
+    """Raised inside a block that ran past ``time_limit`` (a BaseException: nothing swallows it)."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Bound one call of radon's super-linear raw analysis; raises TimeUp when the time is up."""
+
+    def alarm(signum: int, frame: object) -> None:
+        raise TimeUp
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

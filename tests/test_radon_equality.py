@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import ast
 import math
-import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,31 +13,11 @@ from radon.visitors import Function
 
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 
-from .conftest import stdlib_files
+from .conftest import TimeUp, stdlib_files, time_limit
 
 # Every stdlib file (tests excluded) up to 60 kB: ~600 files, real code nobody here wrote.
 FILES = stdlib_files(limit_bytes=60_000)
 OPTIONS = MetricOptions(enable_dependency_analysis=False)
-
-
-class _Slow(Exception):
-    pass
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """radon's raw analysis is super-linear; give up on a file after ``seconds``."""
-
-    def alarm(signum: int, frame: object) -> None:
-        raise _Slow
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _radon_functions(blocks: list) -> Iterator[Function]:
@@ -100,7 +78,7 @@ def test_maintainability_index_equals_radon() -> None:
         try:
             with time_limit(2.0):
                 expected = mi_visit(source, multi=True)
-        except _Slow:
+        except TimeUp:
             continue
         ours = measure_source(source, str(path), OPTIONS)
         assert math.isclose(ours.maintainability_index, expected, abs_tol=1e-9), path

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import astuple
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from qualitygate.metrics.raw import RawAnalysis, analyze_raw
 from qualitygate.metrics.source import SourceError, decode
 from qualitygate.models import RawMetrics
 
-from .conftest import STDLIB, stdlib_files
+from .conftest import STDLIB, TimeUp, stdlib_files, time_limit
 
 # Every stdlib file (tests excluded) up to 30 kB: ~620 files of real code, ~10 s of radon on
 # this 2-core machine. radon is quadratic in a statement's length (24 s on html/entities.py), so
@@ -41,26 +38,6 @@ FEATURED = {
 RADON_SECONDS = 3.0  # per call; a file radon does not finish in time is skipped
 
 
-class _Slow(BaseException):
-    pass
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Bound one radon call (it is super-linear); raises _Slow when the time is up."""
-
-    def alarm(signum: int, frame: object) -> None:
-        raise _Slow
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def radon_counts(source: str) -> tuple[object, ...]:
     """radon's seven numbers, or its SyntaxError message; skips the test if radon is too slow."""
     try:
@@ -68,7 +45,7 @@ def radon_counts(source: str) -> tuple[object, ...]:
             return tuple(analyze(source))
     except SyntaxError as error:
         return ("SyntaxError", error.msg)
-    except _Slow:
+    except TimeUp:
         pytest.skip(f"radon took over {RADON_SECONDS:g} s")
 
 
