@@ -51,6 +51,28 @@ class OutputSpec:
         return cls(name, Path(path) if path else None)
 
 
+# Formats that are one document each: sharing a stream with anything else makes them unreadable.
+# text and github are lines a CI log shows as they come, so they may share stdout.
+LINE_FORMATS = frozenset({"text", "github"})
+
+
+def parse_outputs(texts: Sequence[str]) -> list[OutputSpec]:
+    """Every ``--format``; two documents aimed at one stream or file is a usage error."""
+    outputs = [OutputSpec.parse(text) for text in texts]
+    seen: dict[str, str] = {}
+    for spec in outputs or [OutputSpec("text")]:
+        where = "stdout" if spec.path is None else str(spec.path.resolve())
+        other = seen.get(where)
+        if other is not None and not (where == "stdout" and {other, spec.name} <= LINE_FORMATS):
+            shown = "stdout" if spec.path is None else str(spec.path)
+            raise UsageError(
+                f"--format {spec.name} and --format {other} both write to {shown}; "
+                "give one of them a path (NAME:PATH)"
+            )
+        seen[where] = spec.name
+    return outputs
+
+
 def parse_shard(text: str) -> tuple[int, int]:
     """``K/N`` with 1 <= K <= N, else a usage error."""
     k, _, n = text.partition("/")

@@ -163,7 +163,25 @@ def _encode(outcome: Outcome) -> tuple[str, dict[str, Any]]:
 def _decode(entry: Entry, display: str) -> Outcome:
     # The stored path is the display path of the run that measured it; this run may sit elsewhere.
     data = entry.data if entry.data.get("path") == display else {**entry.data, "path": display}
-    return file_from_dict(data) if entry.kind == "file" else error_from_dict(data)
+    if entry.kind != "file":
+        return error_from_dict(data)
+    return _numbers_checked(file_from_dict(data))
+
+
+_NUMBER_TYPES = (int, float)
+
+
+def _numbers_checked(file: FileMetrics) -> FileMetrics:
+    """A hand-edited or damaged entry with a string or null metric would crash the gate later;
+    reject it here so it counts as a miss (TypeError is what ``_hit`` treats as malformed)."""
+    values = [file.cyclomatic_complexity, file.maintainability_index,
+              *vars(file.raw).values(), *vars(file.halstead).values()]  # fmt: skip
+    for f in file.functions:
+        values += (f.lineno, f.end_lineno, f.cyclomatic_complexity, f.cognitive_complexity,
+                   f.maintainability_index, f.halstead_volume, f.length, f.parameters, f.max_nesting)  # fmt: skip
+    if not all(type(value) in _NUMBER_TYPES for value in values):
+        raise TypeError("a metric is not a number")
+    return file
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """click commands only: turn options into typed values, call the app, return an exit code."""
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -12,6 +13,24 @@ from qualitygate import __version__
 from qualitygate.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, QualityGateError
 
 CONFIG_HELP = "Read settings from this TOML file instead of the nearest pyproject.toml."
+
+
+class _Finite(click.ParamType):
+    """A float that is not nan or infinite (a nan threshold would switch its rule off)."""
+
+    name = "number"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+FINITE = _Finite()
 
 
 def _start_dir(paths: Sequence[Path]) -> Path:
@@ -38,10 +57,10 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--threshold", type=float, help="Minimum file maintainability index (default 65).")
+@click.option("--threshold", type=FINITE, help="Minimum file maintainability index (default 65).")
 @click.option("--complexity-threshold", type=click.IntRange(min=0), help="Maximum cyclomatic complexity per function (default 10).")
 @click.option("--cognitive-threshold", type=click.IntRange(min=0), help="Maximum cognitive complexity per function (default 15).")
-@click.option("--function-maintainability-threshold", type=float, help="Minimum maintainability index per function (off by default).")
+@click.option("--function-maintainability-threshold", type=FINITE, help="Minimum maintainability index per function (off by default).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
 @click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:PATH]", help="Output format, repeatable; no PATH means stdout. Default: text.")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
@@ -75,9 +94,9 @@ def check(
         function_maintainability_threshold=function_maintainability_threshold,
         jobs=jobs,
     )
-    from qualitygate.app import CheckOptions, OutputSpec, parse_shard, run_check
+    from qualitygate.app import CheckOptions, parse_outputs, parse_shard, run_check
 
-    outputs = [OutputSpec.parse(text) for text in formats]
+    outputs = parse_outputs(formats)
     options = CheckOptions(
         diff_ref=diff_ref,
         use_baseline=not no_baseline,
@@ -111,13 +130,13 @@ FORMAT_HELP = "Output format, repeatable; no PATH means stdout. Default: text."
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
 def merge(reports: tuple[Path, ...], formats: tuple[str, ...], expect: int | None, config: Path | None) -> None:
     """Combine the JSON reports of ``check --shard K/N`` jobs into one verdict."""
-    from qualitygate.app import OutputSpec, run_merge
+    from qualitygate.app import parse_outputs, run_merge
     from qualitygate.errors import UsageError
 
     if expect is not None and len(reports) != expect:
         raise UsageError(f"merge --expect {expect}: got {len(reports)} reports; is a shard missing?")
     settings = load(config, [])
-    raise SystemExit(run_merge(settings, reports, [OutputSpec.parse(text) for text in formats]))
+    raise SystemExit(run_merge(settings, reports, parse_outputs(formats)))
 
 
 @main.command()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -81,6 +82,21 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _finite(value: object) -> bool:
+    # nan compares false with everything: a nan threshold would silently switch its rule off.
+    return _is_number(value) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def _rule_names(value: object) -> bool:
+    if not _is_str_list(value):
+        return False
+    from qualitygate.rules import RULES  # rules imports this module; load it only to check
+
+    known = {r.code for r in RULES} | {r.name for r in RULES} | {r.metric.value for r in RULES}
+    known |= {f"file_{r.metric.value}" for r in RULES}
+    return all(name in known for name in value)  # type: ignore[attr-defined]
+
+
 def _is_str_list(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
@@ -93,13 +109,13 @@ def _non_negative_int(value: object) -> bool:
 KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "complexity_threshold": (_non_negative_int, "a non-negative integer"),
     "cognitive_complexity_threshold": (_non_negative_int, "a non-negative integer"),
-    "maintainability_threshold": (_is_number, "a number"),
-    "function_maintainability_threshold": (_is_number, "a number"),
+    "maintainability_threshold": (_finite, "a finite number"),
+    "function_maintainability_threshold": (_finite, "a finite number"),
     "enable_dependency_analysis": (lambda v: isinstance(v, bool), "true or false"),
     "include": (_is_str_list, "a list of glob strings"),
     "exclude": (_is_str_list, "a list of glob strings"),
     "respect_gitignore": (lambda v: isinstance(v, bool), "true or false"),
-    "warning_rules": (_is_str_list, "a list of rule codes or metric names"),
+    "warning_rules": (_rule_names, "a list of rule codes (QG001-QG004), rule names or metric names"),
     "jobs": (_non_negative_int, "a non-negative integer (0 means one per CPU)"),
     "max_file_bytes": (_non_negative_int, "a non-negative integer"),
     "baseline": (lambda v: isinstance(v, str) and bool(v.strip()), "a file path relative to the project root"),
@@ -146,6 +162,8 @@ def find_config(start: Path) -> Path | None:
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
             return candidate
+        if candidate.exists():  # a folder or a socket by that name: say so, do not skip upwards
+            raise ConfigError(f"{candidate}: is not a file")
         if (directory / ".git").exists() or (directory / ".hg").exists():
             return None
     return None
@@ -228,9 +246,18 @@ def _validate_ai(table: Mapping[str, Any], path: Path, prefix: str) -> AISetting
     return AISettings(**table)
 
 
+# Names users write from memory of the CLI flags, and the key each one means.
+_ALIASES = {
+    "threshold": "maintainability_threshold",
+    "cognitive_threshold": "cognitive_complexity_threshold",
+    "max_complexity": "complexity_threshold",
+}
+
+
 def _unknown_key_message(path: Path, prefix: str, key: str, known: Mapping[str, object]) -> str:
     message = f"{path}: {prefix}.{key}: unknown key"
-    close = difflib.get_close_matches(key, list(known), n=1)
+    alias = _ALIASES.get(key)
+    close = [alias] if alias in known else difflib.get_close_matches(key, list(known), n=1)
     if close:
         return f"{message}; did you mean '{close[0]}'?"
     return f"{message}; known keys: {', '.join(sorted(known))}"

@@ -348,3 +348,19 @@ def test_editing_qualitygate_itself_changes_the_key(tmp_path: Path) -> None:
     module.write_text(module.read_text() + "\n# edited\n")
     assert code_fingerprint(copy) != before
     assert key_parts(metric_options(load_settings(start=tmp_path)))["code"] == code_fingerprint()
+
+
+@pytest.mark.parametrize("bad", ["high", None, True])
+def test_entry_with_a_metric_of_the_wrong_type_is_measured_again(project, cli, measured, bad) -> None:
+    """A well-shaped entry whose number is a string, null or bool must not reach the gate."""
+    root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
+    reference = cli("check", "-f", "json", cwd=root)
+    file = cache_files(root)[0]
+    document = json.loads(file.read_text())
+    key = next(k for k in document["entries"] if k.endswith("b.py"))
+    document["entries"][key][5]["functions"][0]["cyclomatic_complexity"] = bad
+    file.write_text(json.dumps(document))
+    measured.clear()
+    result = cli("check", "-f", "json", cwd=root)
+    assert result.code == reference.code and result.out == reference.out
+    assert measured == ["b.py"] and "malformed" in result.err

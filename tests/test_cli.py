@@ -216,3 +216,30 @@ def test_valid_file_radon_cannot_tokenize_is_measured(project, cli) -> None:
     (file,) = result.json()["files"]
     assert file["raw"]["loc"] == 4 and file["raw"]["sloc"] == 3
     assert file["functions"][0]["name"] == "f"
+
+
+def test_fifo_named_py_is_an_error_not_a_hang(project, cli) -> None:
+    root = project({"good.py": "x = 1\n"})
+    os.mkfifo(root / "pipe.py")
+    result = cli("check", ".", "-f", "json", "--no-cache", cwd=root)
+    assert result.code == 1
+    assert "not a regular file" in _errors(result)["pipe.py"]["message"]
+    assert [f["path"] for f in result.json()["files"]] == ["good.py"]
+
+
+@pytest.mark.parametrize("flag", ["--threshold", "--function-maintainability-threshold"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_thresholds_are_usage_errors(project, cli, flag: str, value: str) -> None:
+    root = project({"a.py": "x = 1\n"})
+    result = cli("check", ".", flag, value, cwd=root)
+    assert result.code == 2 and "not a finite number" in result.err
+
+
+def test_two_documents_on_one_stream_are_refused(project, cli, tmp_path: Path) -> None:
+    root = project({"a.py": "x = 1\n"})
+    both = cli("check", ".", "-f", "json", "-f", "sarif", cwd=root)
+    assert both.code == 2 and "both write to stdout" in both.err
+    same = tmp_path / "same.out"
+    clash = cli("check", ".", "-f", f"json:{same}", "-f", f"sarif:{same}", cwd=root)
+    assert clash.code == 2 and "both write to" in clash.err
+    assert cli("check", ".", "-f", "text", "-f", "github", cwd=root).code == 0  # log lines may mix

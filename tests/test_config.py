@@ -61,7 +61,7 @@ def test_overrides_beat_config(project) -> None:
         ("complexity_treshold = 3", "tool.qualitygate.complexity_treshold: unknown key; did you mean 'complexity_threshold'?"),
         ("complexity_threshold = 'ten'", "tool.qualitygate.complexity_threshold: expected a non-negative integer, got str 'ten'"),
         ("complexity_threshold = true", "tool.qualitygate.complexity_threshold: expected a non-negative integer, got bool True"),
-        ("maintainability_threshold = [1]", "tool.qualitygate.maintainability_threshold: expected a number"),
+        ("maintainability_threshold = [1]", "tool.qualitygate.maintainability_threshold: expected a finite number"),
         ("exclude = 'x'", "tool.qualitygate.exclude: expected a list of glob strings"),
         ("exclude = ['\\']", "tool.qualitygate.exclude: bad glob"),
         ("enable_dependency_analysis = 1", "tool.qualitygate.enable_dependency_analysis: expected true or false"),
@@ -95,3 +95,28 @@ def test_missing_config_file_exit_2(tmp_path: Path, cli) -> None:
     result = cli("check", "--config", str(tmp_path / "nope.toml"), str(tmp_path), cwd=tmp_path)
     assert result.code == 2
     assert "nope.toml" in result.err
+
+
+def test_nan_threshold_in_config_is_refused(project) -> None:
+    root = project({"pyproject.toml": "[tool.qualitygate]\nmaintainability_threshold = nan\n"})
+    with pytest.raises(ConfigError, match="maintainability_threshold: expected a finite number"):
+        load_settings(start=root)
+
+
+def test_pyproject_that_is_a_folder_is_an_error(project) -> None:
+    root = project({"pyproject.toml": "[tool.qualitygate]\ncomplexity_threshold = 0\n", "sub/a.py": ""})
+    (root / "sub" / "pyproject.toml").mkdir()
+    with pytest.raises(ConfigError, match="is not a file"):
+        load_settings(start=root / "sub")
+
+
+def test_unknown_warning_rule_is_refused(project) -> None:
+    root = project({"pyproject.toml": "[tool.qualitygate]\nwarning_rules = ['QG002', 'QG999']\n"})
+    with pytest.raises(ConfigError, match="warning_rules: expected a list of rule codes"):
+        load_settings(start=root)
+
+
+def test_flag_name_as_key_points_to_the_real_key(project) -> None:
+    root = project({"pyproject.toml": "[tool.qualitygate]\nthreshold = 60\n"})
+    with pytest.raises(ConfigError, match="did you mean 'maintainability_threshold'"):
+        load_settings(start=root)

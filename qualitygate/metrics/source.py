@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 import tokenize
 from pathlib import Path
 
@@ -53,6 +55,9 @@ def decode(data: bytes) -> str:
 def read_source(path: Path, max_bytes: int) -> str:
     """Read and decode ``path``; refuse directories, unreadable and oversized files."""
     try:
+        # A FIFO would block the read forever, a device could be endless: regular files only.
+        if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+            raise SourceError("not a regular file (a FIFO, socket or device); skipped")
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1 if max_bytes else -1)
     except IsADirectoryError:
