@@ -412,3 +412,15 @@ def test_counts_agree_across_formats_in_one_run(
     assert len(annotations) == violations
     assert {p["file"] for _, p, _ in annotations} == {"tangled.py"}
     assert all(v["severity"] == Severity.ERROR.value for v in report["violations"])
+
+
+def test_gitlab_lists_files_that_could_not_be_analysed(
+    cli: Callable[..., CliResult], project: Callable[..., Path]
+) -> None:
+    """The gate fails on an unparsable file; the merge request widget must say which and why."""
+    root = project({"bad.py": "def f(:\n", "ok.py": "x = 1\n"})
+    result = cli("check", ".", "--format", "gitlab", cwd=root)
+    assert result.code == 1
+    (issue,) = json.loads(result.out)
+    assert issue["check_name"] == "analysis-error" and issue["location"]["path"] == "bad.py"
+    assert issue["location"]["lines"]["begin"] == 1 and "syntax error" in issue["description"]

@@ -1,10 +1,11 @@
 """GitLab Code Quality report: a JSON array of issues for the merge request widget."""
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, TextIO
 
-from qualitygate.models import GateResult, Severity, Violation
+from qualitygate.models import AnalysisError, GateResult, Severity, Violation
 from qualitygate.reporters import ReportContext
 from qualitygate.reporters.ci_common import fingerprints
 
@@ -33,8 +34,21 @@ def _issue(v: Violation, fingerprint: str) -> dict[str, Any]:
     }
 
 
+def _error_issue(e: AnalysisError) -> dict[str, Any]:
+    # A file the gate could not read fails it (exit 1): the merge request must show why.
+    digest = hashlib.sha256(f"analysis-error\0{e.path}\0{e.message}".encode()).hexdigest()
+    return {
+        "description": f"could not be analysed: {e.message}",
+        "check_name": "analysis-error",
+        "fingerprint": digest,
+        "severity": "major",
+        "location": {"path": e.path, "lines": {"begin": e.line or 1}},
+    }
+
+
 def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
-    """One issue per violation, in report order (path, line, rule)."""
-    issues = [_issue(v, fp) for v, fp in zip(result.violations, fingerprints(result.violations), strict=True)]
+    """One issue per violation, in report order (path, line, rule), then one per unreadable file."""
+    pairs = zip(result.violations, fingerprints(result.violations), strict=True)
+    issues = [_issue(v, fp) for v, fp in pairs] + [_error_issue(e) for e in result.errors]
     json.dump(issues, stream, indent=2, ensure_ascii=False)
     stream.write("\n")
