@@ -90,15 +90,10 @@ def metric_options(settings: Settings) -> MetricOptions:
     )
 
 
-def measure(
-    settings: Settings,
-    paths: Sequence[Path],
-    stderr: TextIO,
-    *,
-    use_cache: bool = True,
-    shard: tuple[int, int] | None = None,
-) -> tuple[list[FileMetrics], list[AnalysisError]]:
-    """Discover and measure; errors (unreadable, unparsable) are returned, never raised."""
+def _discover_jobs(
+    settings: Settings, paths: Sequence[Path], stderr: TextIO
+) -> tuple[list[tuple[Path, str]], list[AnalysisError]]:
+    """The files to measure with their display paths, and the paths that could not be listed."""
     found = discover(
         paths or [Path(".")],
         settings.root,
@@ -110,13 +105,26 @@ def measure(
     if not jobs and not found.errors:
         shown = " ".join(str(p) for p in paths) or "."
         print(f"qualitygate: warning: no Python files found in {shown}", file=stderr)
-    found_errors = list(found.errors)
+    return jobs, list(found.errors)
+
+
+def measure(
+    settings: Settings,
+    paths: Sequence[Path],
+    stderr: TextIO,
+    *,
+    use_cache: bool = True,
+    shard: tuple[int, int] | None = None,
+) -> tuple[list[FileMetrics], list[AnalysisError]]:
+    """Discover and measure; errors (unreadable, unparsable) are returned, never raised."""
+    jobs, found_errors = _discover_jobs(settings, paths, stderr)
     if shard is not None:  # --shard K/N (issue 5): this CI job's stable slice of the files
         from qualitygate.shard import select, select_errors
 
         jobs = select(jobs, [file for file, _ in jobs], shard, settings.root)
         found_errors = select_errors(found_errors, shard, settings.root)
-    outcomes = _measure_cached(settings, jobs, stderr) if use_cache else _measure_jobs(settings, jobs, stderr)
+    run = _measure_cached if use_cache else _measure_jobs
+    outcomes = run(settings, jobs, stderr)
     files = [o for o in outcomes if isinstance(o, FileMetrics)]
     errors = [o for o in outcomes if isinstance(o, AnalysisError)] + found_errors
     return files, errors

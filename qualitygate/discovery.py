@@ -142,15 +142,10 @@ def _is_explicit(given: Path, path: Path) -> bool:
 
 
 def _expand(given: Path, keep: _Filter) -> Iterator[tuple[Path, str | None]]:
-    if given.is_symlink():
-        try:
-            given.resolve(strict=True)
-        except RuntimeError:
-            yield given, "symlink loop"
-            return
-        except OSError as exc:
-            yield given, _loop_or(exc, "broken symlink")
-            return
+    problem = _symlink_problem(given)
+    if problem is not None:
+        yield given, problem
+        return
     if not os.path.lexists(given):
         raise UsageError(f"{given}: no such file or directory")
     absolute = _absolute(given)
@@ -169,6 +164,27 @@ def _loop_or(exc: OSError, fallback: str) -> str:
     return "symlink loop" if exc.errno == errno.ELOOP else f"{fallback}: {exc.strerror or exc}"
 
 
+def _symlink_problem(path: Path) -> str | None:
+    """Why a symlink cannot be followed (a loop, a dangling target), or None."""
+    if not path.is_symlink():
+        return None
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return "symlink loop"
+    except OSError as exc:
+        return _loop_or(exc, "broken symlink")
+    return None
+
+
+def _kept_dirs(here: Path, names: list[str], keep: _Filter) -> list[str]:
+    return sorted(
+        d
+        for d in names
+        if d not in DEFAULT_EXCLUDED_DIRS and not keep.ignored(_absolute(here / d), True)
+    )
+
+
 def _walk(top: Path, keep: _Filter) -> Iterator[tuple[Path, str | None]]:
     problems: list[tuple[Path, str]] = []
 
@@ -177,25 +193,13 @@ def _walk(top: Path, keep: _Filter) -> Iterator[tuple[Path, str | None]]:
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
         here = Path(dirpath)
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in DEFAULT_EXCLUDED_DIRS and not keep.ignored(_absolute(here / d), True)
-        )
-        for name in sorted(filenames):
+        dirnames[:] = _kept_dirs(here, dirnames, keep)
+        for name in sorted(n for n in filenames if n.endswith(PYTHON_SUFFIXES)):
             path = here / name
-            if not name.endswith(PYTHON_SUFFIXES):
-                continue
-            if path.is_symlink():
-                try:
-                    path.resolve(strict=True)
-                except RuntimeError:
-                    yield path, "symlink loop"
-                    continue
-                except OSError as exc:
-                    yield path, _loop_or(exc, "broken symlink")
-                    continue
-            if not keep.ignored(_absolute(path), is_dir=False):
+            problem = _symlink_problem(path)
+            if problem is not None:
+                yield path, problem
+            elif not keep.ignored(_absolute(path), is_dir=False):
                 yield path, None
-        yield from ((path, message) for path, message in problems)
+        yield from problems
         problems.clear()

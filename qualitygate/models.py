@@ -215,7 +215,7 @@ class GateResult:
     # Advice only: never read by ``passed`` or the exit code (issue 6).
     suggestions: tuple[Suggestion, ...] = ()
     # Offenders taken out of ``violations`` (issue 4): none of them fails the gate.
-    suppressed: tuple[Violation, ...] = ()  # an inline ``# qualitygate: ignore``
+    suppressed: tuple[Violation, ...] = ()  # an inline ignore comment in the source
     baselined: tuple[Violation, ...] = ()  # in the baseline and no worse than recorded
     informational: tuple[Violation, ...] = ()  # outside the code changed since --diff REF
     fixed: tuple[FixedOffender, ...] = ()  # baseline entries that no longer fail

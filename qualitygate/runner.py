@@ -75,36 +75,41 @@ def _chunks(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
     return [ordered[i::count] for i in range(count)]
 
 
+def _run_pool(jobs: Sequence[Job], options: MetricOptions, workers: int,
+              progress: Progress | None, results: list[Outcome]) -> None:  # fmt: skip
+    """Fill ``results`` from a process pool; Ctrl-C stops the workers at once."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    try:
+        futures = [pool.submit(_measure_chunk, chunk, options) for chunk in _chunks(jobs, workers)]
+        for future in as_completed(futures):
+            results.extend(future.result())
+            if progress:
+                progress(len(results), len(jobs))
+    except KeyboardInterrupt:
+        # The executor has no terminate(); without it, exit waits for every queued chunk.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
 def measure_all(
     jobs: Sequence[Job], options: MetricOptions, workers: int, progress: Progress | None = None
 ) -> list[Outcome]:
     """Measure every job; the order of the result is unspecified (the gate sorts)."""
     if workers <= 1 or len(jobs) < MIN_FILES_FOR_POOL:
         return measure_serial(jobs, options, progress)
-    from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     results: list[Outcome] = []
-    pending = _chunks(jobs, workers)
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-        try:
-            futures = [pool.submit(_measure_chunk, chunk, options) for chunk in pending]
-            for future in as_completed(futures):
-                results.extend(future.result())
-                if progress:
-                    progress(len(results), len(jobs))
-        except KeyboardInterrupt:
-            # The executor has no terminate(); without it, exit waits for every queued chunk.
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
+        _run_pool(jobs, options, workers, progress, results)
     except (OSError, BrokenProcessPool, ImportError) as exc:
         # No pool here (no /dev/shm, a sandbox) or a worker died: finish the rest serially.
         print(f"qualitygate: process pool unavailable ({exc}); measuring serially", file=sys.stderr)
         done = {r.path for r in results}
-        rest = [job for job in jobs if job[1] not in done]
-        results.extend(measure_serial(rest, options, None))
+        results.extend(measure_serial([job for job in jobs if job[1] not in done], options, None))
     return results

@@ -251,6 +251,23 @@ def _state_lines(state: bytes) -> dict[int, bytes]:
     return {line: rows[line] for line in compress(range(len(rows)), rows)}
 
 
+def _with_backslash_followers(events: dict[int, bytes]) -> dict[int, bytes]:
+    """The events plus the two lines after each backslash: they decide where its group ends."""
+    continued = [line for line, what in events.items() if what.endswith(b"\\")]
+    if not continued:
+        return events
+    events = dict(events)
+    for line in continued:
+        events.setdefault(line + 1, b"")
+        events.setdefault(line + 2, b"")
+    return dict(sorted(events.items()))
+
+
+def _closed(depth: int, backslash: bool, in_string: bool) -> bool:
+    """tokenize would end the statement here: brackets balanced, no backslash, no open string."""
+    return depth == 0 and not backslash and not in_string
+
+
 def _groups(events: dict[int, bytes], lines: list[str]) -> tuple[list[tuple[int, int]], int]:
     """radon's multi-line groups (first, last), and the first line of a group open at EOF.
 
@@ -259,13 +276,7 @@ def _groups(events: dict[int, bytes], lines: list[str]) -> tuple[list[tuple[int,
     empty line is invisible at the end of a buffer, so an empty line ends a group only if the
     state was closed before it (as after a backslash followed by an empty line).
     """
-    continued = [line for line, what in events.items() if what.endswith(b"\\")]
-    if continued:
-        events = dict(events)
-        for line in continued:  # the next two lines decide where a backslash's group ends
-            events.setdefault(line + 1, b"")
-            events.setdefault(line + 2, b"")
-        events = dict(sorted(events.items()))
+    events = _with_backslash_followers(events)
     groups: list[tuple[int, int]] = []
     start, depth, backslash, in_string = -1, 0, False, False
     for line, what in events.items():
@@ -273,13 +284,13 @@ def _groups(events: dict[int, bytes], lines: list[str]) -> tuple[list[tuple[int,
             break
         if in_string and not what.startswith(_CLOSE_BYTE):
             continue  # a line inside a multi-line string
-        closed_before = depth == 0 and not backslash and not in_string
+        closed_before = _closed(depth, backslash, in_string)
         if start < 0:
             start = line
         depth += what.count(b"(") - what.count(b")")
         backslash = what.endswith(b"\\")
         in_string = what.endswith(_OPEN_BYTE)
-        closed = depth == 0 and not backslash and not in_string
+        closed = _closed(depth, backslash, in_string)
         if closed if lines[line] else closed_before:
             if line > start:
                 groups.append((start, line))
