@@ -63,6 +63,11 @@ class Entry:
         return [self.size, self.mtime_ns, self.digest, self.seen_day, self.kind, self.data]
 
 
+def _dependency_names(deps: dict[str, Any], field: str) -> list[str]:
+    """The string names listed under ``field``; a damaged entry's other values are skipped."""
+    return [n for n in deps.get(field) or () if isinstance(n, str)]
+
+
 def _ints(*values: object) -> bool:
     return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
@@ -245,13 +250,24 @@ class MetricsCache:
         except OSError:
             return None  # measuring reports the problem
         stamp = (stat.st_size, stat.st_mtime_ns)
-        entry = self.entries.get(key)
-        if entry is not None and not self._dependencies_current(entry):
-            entry = None  # measured again, and the new outcome replaces it
+        entry = self._current_entry(key)
         if entry is not None and (entry.size, entry.mtime_ns) == stamp:
             hit = self._hit(key, entry, display)
             if hit is not None:
                 return hit
+        return self._lookup_by_digest(file, key, entry, stamp, display)
+
+    def _current_entry(self, key: str) -> Entry | None:
+        """The stored entry for ``key``, or None when there is none or its imports sort differently now."""
+        entry = self.entries.get(key)
+        if entry is not None and not self._dependencies_current(entry):
+            return None  # measured again, and the new outcome replaces it
+        return entry
+
+    def _lookup_by_digest(
+        self, file: Path, key: str, entry: Entry | None, stamp: tuple[int, int], display: str
+    ) -> Outcome | None:
+        """A hit when the bytes match the entry despite a new stamp; else note the stamp as pending."""
         # Hash now, before measuring: if the file changes while it is measured, the next run sees
         # a digest that matches neither and measures it again.
         digest = file_digest(file)
@@ -270,8 +286,8 @@ class MetricsCache:
         deps = entry.data.get("dependencies")
         if not isinstance(deps, dict):
             return True  # nothing to check (an error, or no analysis); decoding judges the rest
-        third = [n for n in deps.get("third_party") or () if isinstance(n, str)]
-        local = [n for n in deps.get("local") or () if isinstance(n, str) and not n.startswith(".")]
+        third = _dependency_names(deps, "third_party")
+        local = [n for n in _dependency_names(deps, "local") if not n.startswith(".")]
         if any(name in self.local_names for name in third):
             return False
         return all(name in self.local_names for name in local)
@@ -336,8 +352,17 @@ def _read(file: Path) -> tuple[dict[str, Entry], list[str]]:
     except FileNotFoundError:
         return {}, []
     except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return {}, [f"cannot read the cache {file} ({reason}); measuring every file"]
+        return {}, [f"cannot read the cache {file} ({_read_failure(exc)}); measuring every file"]
+    return _entries_of(document, file)
+
+
+def _read_failure(exc: Exception) -> str:
+    """The OS's own wording when there is one, else the exception's text."""
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+def _entries_of(document: Any, file: Path) -> tuple[dict[str, Entry], list[str]]:
+    """The well-formed entries of a decoded cache document, with a warning for what was dropped."""
     raw = document.get("entries") if isinstance(document, dict) else None
     if not isinstance(raw, dict) or document.get("layout") != LAYOUT:
         return {}, [f"the cache {file} is not in the expected format; measuring every file"]

@@ -6,6 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from qualitygate.models import (
+    FileMetrics,
+    FunctionMetrics,
     GateResult,
     Scope,
     Severity,
@@ -75,13 +77,23 @@ def select_targets(result: GateResult, text: SourceText, limit: int) -> list[Tar
         source, file = text(path), files.get(path)
         if source is None or file is None:
             continue
-        same = [f for f in file.functions if f.qualname == qualname]
-        function = next((f for f in same if f.lineno == line), None)
-        if function is None or any(_overlaps(t, path, function.lineno, function.end_lineno)
-                                   for t in picked):  # fmt: skip
+        located = _locate(file, qualname, line)
+        if located is None or _overlaps_any(picked, path, located[0]):
             continue
-        picked.append(Target(path, source, file, function, same.index(function), found[0]))
+        picked.append(Target(path, source, file, located[0], located[1], found[0]))
     return picked
+
+
+def _locate(file: FileMetrics, qualname: str, line: int) -> tuple[FunctionMetrics, int] | None:
+    """The measured function at ``line`` and its index among the defs sharing its qualname."""
+    same = [f for f in file.functions if f.qualname == qualname]
+    function = next((f for f in same if f.lineno == line), None)
+    return None if function is None else (function, same.index(function))
+
+
+def _overlaps_any(picked: Iterable[Target], path: str, function: FunctionMetrics) -> bool:
+    """True when ``function`` shares lines with a target already picked (a rewrite would clash)."""
+    return any(_overlaps(t, path, function.lineno, function.end_lineno) for t in picked)
 
 
 def _overlaps(target: Target, path: str, start: int, end: int) -> bool:
@@ -116,13 +128,23 @@ class Asker:
         tally.cached += len(requests) - len(missing)
         tally.sent += len(missing)
         if missing:
-            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(missing))) as pool:
-                for i, answer in zip(missing, pool.map(self._ask, [payloads[i] for i in missing]),
-                                     strict=True):  # fmt: skip
-                    answers[i] = answer
-                    if isinstance(answer, str):  # garbage is cached too: re-runs cost nothing
-                        self.cache.put(keys[i], answer)
+            self._ask_missing(missing, payloads, keys, answers)
         return [a for a in answers if a is not None]
+
+    def _ask_missing(
+        self,
+        missing: Sequence[int],
+        payloads: Sequence[list[dict[str, str]]],
+        keys: Sequence[str],
+        answers: list[str | RequestFailed | None],
+    ) -> None:
+        """Fill ``answers`` at the ``missing`` indexes from the server, caching each text answer."""
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(missing))) as pool:
+            for i, answer in zip(missing, pool.map(self._ask, [payloads[i] for i in missing]),
+                                 strict=True):  # fmt: skip
+                answers[i] = answer
+                if isinstance(answer, str):  # garbage is cached too: re-runs cost nothing
+                    self.cache.put(keys[i], answer)
 
     def _ask(self, payload: list[dict[str, str]]) -> str | RequestFailed:
         try:

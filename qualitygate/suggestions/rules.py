@@ -97,12 +97,22 @@ def _cognitive(v: Violation, costs: list[StatementCost]) -> list[str]:
         return [f"{_where(biggest)} contributes {biggest.here} through boolean operators or "
                 "conditional expressions; give those conditions names"]  # fmt: skip
     if split is None or _spread(costs, v.value, biggest.here):
-        count = sum(1 for c in costs if c.top and c.here)
-        return [f"it is spread over {count} statements, the largest {_where(biggest)} "
-                f"({biggest.here}); split the function into steps"]  # fmt: skip
+        return [_spread_advice(costs, biggest)]
+    return [_split_advice(split, v)]
+
+
+def _spread_advice(costs: list[StatementCost], biggest: StatementCost) -> str:
+    """No single block dominates the cognitive score: advise splitting the function into steps."""
+    count = sum(1 for c in costs if c.top and c.here)
+    return (f"it is spread over {count} statements, the largest {_where(biggest)} "
+            f"({biggest.here}); split the function into steps")  # fmt: skip
+
+
+def _split_advice(split: Split, v: Violation) -> str:
+    """Name the block worth extracting, with how much of its cognitive score comes from nesting."""
     c = split.cost
     nesting = f", {c.here - c.alone} of it only from nesting" if c.here > c.alone else ""
-    return [f"{_where(c)} contributes {c.here} where it sits{nesting}; {_outcome(split, v)}"]
+    return f"{_where(c)} contributes {c.here} where it sits{nesting}; {_outcome(split, v)}"
 
 
 def _cyclomatic(v: Violation, costs: list[StatementCost]) -> list[str]:
