@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from qualitygate.atomic import write_atomic
 from qualitygate.errors import QualityGateError
 from qualitygate.models import FileMetrics, FixedOffender, GateResult, Scope, Severity, Violation
 from qualitygate.overrides import root_relative
@@ -104,14 +103,7 @@ def write(path: Path, baseline: Baseline) -> None:
     """Write atomically: a temporary file in the same folder, then ``os.replace``."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(dumps(baseline))
-            os.replace(temp, path)
-        except BaseException:
-            os.unlink(temp)
-            raise
+        write_atomic(path, dumps(baseline))
     except OSError as exc:
         raise BaselineError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
 

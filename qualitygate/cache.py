@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitygate import __version__
+from qualitygate.atomic import write_atomic
 from qualitygate.metrics.options import MetricOptions
 from qualitygate.models import AnalysisError, FileMetrics
 from qualitygate.serialize import error_from_dict, error_to_dict, file_from_dict, file_to_dict
@@ -329,7 +330,7 @@ class MetricsCache:
             return
         try:
             _prepare(self.file.parent)
-            _write_atomic(self.file, self._payload())
+            write_atomic(self.file, self._payload())
             _prune_other_keys(self.file, cutoff * SECONDS_PER_DAY)
         except OSError as exc:
             self.warnings.append(
@@ -379,21 +380,6 @@ def _prepare(directory: Path) -> None:
         marker = directory / name
         if not marker.exists():
             marker.write_text(text, encoding="utf-8")
-
-
-def _write_atomic(file: Path, text: str) -> None:
-    """Temp file in the same folder, then ``os.replace``: readers see the old file or the new one."""
-    import tempfile
-
-    fd, temp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-", suffix=".json")
-    try:
-        os.chmod(temp, 0o644)  # mkstemp makes it 0600; a CI cache restored by another user must read it
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, file)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _prune_other_keys(current: Path, cutoff_seconds: float) -> None:

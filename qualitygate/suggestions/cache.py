@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from qualitygate.atomic import write_atomic
 
 FILE_NAME = "ai-suggestions.json"
 FORMAT_VERSION = 1
@@ -63,17 +63,6 @@ class AnswerCache:
         keep = dict(list(self.answers.items())[-MAX_ENTRIES:])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(self.path, json.dumps({"version": FORMAT_VERSION, "answers": keep}))
+            write_atomic(self.path, json.dumps({"version": FORMAT_VERSION, "answers": keep}))
         except OSError as exc:
             self.warn(f"cannot write {self.path} ({exc.strerror or exc}); AI answers not cached")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -1,14 +1,13 @@
 """``qualitygate suggest``: the verified rewrites of a run as one patch, or applied to the files."""
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
 from typing import TextIO
 
+from qualitygate.atomic import write_atomic
 from qualitygate.errors import UsageError
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import GateResult
@@ -66,20 +65,6 @@ def combine(
             yield FileRewrite(path, items[0].target.source, current, count)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Replace the file's content, keeping its permissions; a crash leaves the old file."""
-    mode = path.stat().st_mode
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def apply_rewrites(rewrites: Sequence[FileRewrite], out: Console) -> int:
     """Write each rewritten file unless it changed since it was read; returns how many."""
     written = 0
@@ -89,7 +74,8 @@ def apply_rewrites(rewrites: Sequence[FileRewrite], out: Console) -> int:
             if path.read_bytes().decode("utf-8", "replace") != rewrite.original:
                 out.warn(f"{rewrite.path} changed while qualitygate ran; not rewritten")
                 continue
-            _write_atomic(path, rewrite.source)
+            # Keep the file's permissions and its own line endings (newline="": no translation).
+            write_atomic(path, rewrite.source, mode=path.stat().st_mode & 0o7777, newline="")
         except OSError as exc:
             out.warn(f"cannot rewrite {rewrite.path}: {exc.strerror or exc}")
             continue

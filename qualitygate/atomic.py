@@ -1,0 +1,23 @@
+"""Atomic file replacement: a temporary file in the same folder, then ``os.replace``."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, text: str, *, mode: int = 0o644, newline: str = "\n") -> None:
+    """Readers see the old file or the new one, never half of it; a failure leaves no temp file.
+
+    ``mode`` is set explicitly because mkstemp creates 0600: a cache restored in CI by another
+    user, or a committed baseline, must stay readable. ``newline=""`` writes the text untouched.
+    """
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(temp, mode)
+        with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as stream:
+            stream.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
