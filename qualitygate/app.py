@@ -347,9 +347,16 @@ def run_suggest(
     from qualitygate.suggestions.command import run_suggest as suggest
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
-    files, errors = measure(settings, paths, stderr, use_cache=use_cache)
-    result = gate(settings, files, errors)
+    result = _measured_and_gated(settings, paths, stderr, use_cache)
     return suggest(result, _suggest_context(settings, use_cache), apply, output, (stdout, stderr))
+
+
+def _measured_and_gated(
+    settings: Settings, paths: Sequence[Path], stderr: TextIO, use_cache: bool
+) -> GateResult:
+    """The common start of ``suggest`` and ``report``: measure, then gate (no baseline, no diff)."""
+    files, errors = measure(settings, paths, stderr, use_cache=use_cache)
+    return gate(settings, files, errors)
 
 
 def record_history(settings: Settings, result: GateResult, stderr: TextIO) -> None:
@@ -424,10 +431,10 @@ def run_report(
     from qualitygate.report import write_report
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
-    files, errors = measure(settings, paths, stderr, use_cache=use_cache)
     # The recommendations are the advisor's rule-based suggestions, as check shows them (no AI).
     advice = CheckOptions(use_cache=use_cache, suggest=False)
-    result = add_suggestions(settings, gate(settings, files, errors), advice, stderr)
+    gated = _measured_and_gated(settings, paths, stderr, use_cache)
+    result = add_suggestions(settings, gated, advice, stderr)
     written = write_report(result, settings, output_dir, _history_window(settings, days))
     for warning in written.warnings:
         print(f"qualitygate: warning: {warning}", file=stderr)
