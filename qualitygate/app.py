@@ -9,14 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from qualitygate import __version__
-from qualitygate.baseline import Baseline, BaselineError, baseline_path
-from qualitygate.baseline import apply as apply_baseline
-from qualitygate.baseline import describe as describe_baseline
-from qualitygate.baseline import load as load_baseline
-from qualitygate.baseline import update as update_baseline
-from qualitygate.baseline import write as write_baseline
-from qualitygate.changed import ChangedCode, changed_code
-from qualitygate.changed import apply as apply_diff
 from qualitygate.config import Settings
 from qualitygate.discovery import discover, display_path
 from qualitygate.errors import UsageError
@@ -30,7 +22,11 @@ from qualitygate.rules import RULES, Thresholds, evaluate
 from qualitygate.suppressions import apply as apply_suppressions
 from qualitygate.suppressions import warnings as suppression_warnings
 
-if TYPE_CHECKING:  # the suggestions stage loads only when there is something to advise
+if TYPE_CHECKING:
+    # Loaded where they are used: a warm run without a baseline file or --diff never needs the
+    # baseline or git code, nor the suggestions stage without violations (issue 5).
+    from qualitygate.baseline import Baseline
+    from qualitygate.changed import ChangedCode
     from qualitygate.suggestions.pipeline import SuggestContext
 
 
@@ -153,8 +149,7 @@ def _measure_cached(
 
     cache = MetricsCache.load(cache_dir(settings.root), metric_options(settings))
     hits, misses = cache.split(jobs)
-    measured = _measure_jobs(settings, misses, stderr)
-    cache.record(misses, measured)
+    measured = cache.record(misses, _measure_jobs(settings, misses, stderr))
     cache.save()
     for warning in cache.warnings:
         print(f"qualitygate: warning: {warning}", file=stderr)
@@ -176,16 +171,29 @@ def gate(
         violations.extend(evaluate(file, thresholds.for_path(file.path), settings.warning_rules))
     result = apply_suppressions(build_result(files, violations, errors))
     if changed is not None:
+        from qualitygate.changed import apply as apply_diff
+
         result = apply_diff(result, changed)
     if baseline is not None:
+        from qualitygate.baseline import apply as apply_baseline
+
         result = apply_baseline(result, baseline, settings.root)
     return result
 
 
 def adoption_inputs(settings: Settings, options: CheckOptions) -> tuple[ChangedCode | None, Baseline | None]:
     """What --diff and the baseline file say, read before measuring so a bad REF fails fast."""
-    changed = changed_code(options.diff_ref, settings.root) if options.diff_ref else None
-    recorded = load_baseline(baseline_path(settings.root, settings.baseline)) if options.use_baseline else None
+    changed = None
+    if options.diff_ref:
+        from qualitygate.changed import changed_code
+
+        changed = changed_code(options.diff_ref, settings.root)
+    recorded = None
+    if options.use_baseline and (settings.root / settings.baseline).exists():
+        from qualitygate.baseline import baseline_path
+        from qualitygate.baseline import load as load_baseline
+
+        recorded = load_baseline(baseline_path(settings.root, settings.baseline))
     return changed, recorded
 
 
@@ -197,6 +205,12 @@ def run_baseline(
     stderr: TextIO | None = None,
 ) -> int:
     """The ``baseline`` command: measure, gate without a baseline, record today's offenders."""
+    from qualitygate.baseline import BaselineError, baseline_path
+    from qualitygate.baseline import describe as describe_baseline
+    from qualitygate.baseline import load as load_baseline
+    from qualitygate.baseline import update as update_baseline
+    from qualitygate.baseline import write as write_baseline
+
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     target = baseline_path(settings.root, settings.baseline)
     try:

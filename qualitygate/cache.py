@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,11 +19,19 @@ from qualitygate import __version__
 from qualitygate.atomic import write_atomic
 from qualitygate.metrics.options import MetricOptions
 from qualitygate.models import AnalysisError, FileMetrics
-from qualitygate.serialize import error_from_dict, error_to_dict, file_from_dict, file_to_dict
+from qualitygate.serialize import (
+    FileRow,
+    error_from_dict,
+    error_to_dict,
+    file_from_row,
+    file_to_row,
+    record_without_path,
+)
 
 DIR_NAME = ".qualitygate_cache"
 ENV_VAR = "QUALITYGATE_CACHE_DIR"
-LAYOUT = 1  # the shape of the cache file; a new shape is a new file name, never a misread
+LAYOUT = 2  # the shape of the cache file; a new shape is a new file name, never a misread
+ENTRIES = b'"entries":'  # the checksum covers everything after this member name
 MAX_AGE_DAYS = 30
 SECONDS_PER_DAY = 86400
 CACHEDIR_TAG = (
@@ -47,26 +56,29 @@ class Entry:
     digest: str
     seen_day: int  # days since the epoch of the last run that saw the file (for pruning)
     kind: str  # "file" (FileMetrics) or "error" (AnalysisError)
-    data: dict[str, Any]
+    data: Any  # "file": the positional row of ``serialize.file_to_row``; "error": its JSON object
+    record: str = ""  # "file": the report's JSON record after its path, written as is when warm
 
     @classmethod
     def parse(cls, raw: object) -> Entry | None:
         """An entry from its JSON list, or None when the list is not one."""
-        if not (isinstance(raw, list) and len(raw) == 6 and isinstance(raw[5], dict)):
+        if not (isinstance(raw, list) and len(raw) == 7):
             return None
-        size, mtime_ns, digest, seen_day, kind = raw[:5]
-        if not (_ints(size, mtime_ns, seen_day) and isinstance(digest, str)):
+        size, mtime_ns, digest, seen_day, kind, data, record = raw
+        if not (_ints(size, mtime_ns, seen_day) and isinstance(digest, str) and isinstance(record, str)):
             return None
-        return cls(size, mtime_ns, digest, seen_day, kind, raw[5]) if kind in ("file", "error") else None
+        if (kind, type(data)) not in (("file", list), ("error", dict)):
+            return None
+        return cls(size, mtime_ns, digest, seen_day, kind, data, record)
 
     def dump(self) -> list[Any]:
         """The compact JSON list this entry is stored as."""
-        return [self.size, self.mtime_ns, self.digest, self.seen_day, self.kind, self.data]
+        return [self.size, self.mtime_ns, self.digest, self.seen_day, self.kind, self.data, self.record]
 
 
-def _dependency_names(deps: dict[str, Any], field: str) -> list[str]:
-    """The string names listed under ``field``; a damaged entry's other values are skipped."""
-    return [n for n in deps.get(field) or () if isinstance(n, str)]
+def _names(values: object) -> list[str]:
+    """The string names of a stored dependency list; a damaged entry's other values are skipped."""
+    return [n for n in values if isinstance(n, str)] if isinstance(values, list) else []
 
 
 def _ints(*values: object) -> bool:
@@ -160,34 +172,33 @@ def _cacheable(outcome: Outcome) -> bool:
     return isinstance(outcome, FileMetrics) or not outcome.message.startswith(TRANSIENT_ERRORS)
 
 
-def _encode(outcome: Outcome) -> tuple[str, dict[str, Any]]:
+def _encode(outcome: Outcome) -> Entry:
+    """The stored form of one outcome; the stamps are filled in by the caller."""
     if isinstance(outcome, FileMetrics):
-        return "file", file_to_dict(outcome)
-    return "error", error_to_dict(outcome)
+        return Entry(0, 0, "", 0, "file", file_to_row(outcome), record_without_path(outcome))
+    return Entry(0, 0, "", 0, "error", error_to_dict(outcome))
 
 
 def _decode(entry: Entry, display: str) -> Outcome:
-    # The stored path is the display path of the run that measured it; this run may sit elsewhere.
-    data = entry.data if entry.data.get("path") == display else {**entry.data, "path": display}
+    # Paths are not stored: the display path depends on where this run started.
     if entry.kind != "file":
-        return error_from_dict(data)
-    return _numbers_checked(file_from_dict(data))
+        return error_from_dict({**entry.data, "path": display})
+    return file_from_row(_numbers_checked(entry.data), display, entry.record)
 
 
-_NUMBER_TYPES = (int, float)
+_NUMBER_TYPES = frozenset((int, float))
 
 
-def _numbers_checked(file: FileMetrics) -> FileMetrics:
-    """A hand-edited or damaged entry with a string or null metric would crash the gate later;
-    reject it here so it counts as a miss (TypeError is what ``_hit`` treats as malformed)."""
-    values = [file.cyclomatic_complexity, file.maintainability_index,
-              *vars(file.raw).values(), *vars(file.halstead).values()]  # fmt: skip
-    for f in file.functions:
-        values += (f.lineno, f.end_lineno, f.cyclomatic_complexity, f.cognitive_complexity,
-                   f.maintainability_index, f.halstead_volume, f.length, f.parameters, f.max_nesting)  # fmt: skip
-    if not all(type(value) in _NUMBER_TYPES for value in values):
+def _numbers_checked(row: FileRow) -> FileRow:
+    """A damaged entry with a string or null metric would crash the gate later; reject it here
+    so it counts as a miss (TypeError is what ``_hit`` treats as malformed)."""
+    raw, cyclomatic, maintainability, halstead, _, functions, _ = row
+    values = [cyclomatic, maintainability, *raw, *halstead]
+    for f in functions:
+        values += f[2:]  # every field after name and qualname is a number
+    if not set(map(type, values)) <= _NUMBER_TYPES:
         raise TypeError("a metric is not a number")
-    return file
+    return row
 
 
 @contextmanager
@@ -284,11 +295,12 @@ class MetricsCache:
 
     def _dependencies_current(self, entry: Entry) -> bool:
         """False when a module was added or removed that changes how this file's imports sort."""
-        deps = entry.data.get("dependencies")
-        if not isinstance(deps, dict):
-            return True  # nothing to check (an error, or no analysis); decoding judges the rest
-        third = _dependency_names(deps, "third_party")
-        local = [n for n in _dependency_names(deps, "local") if not n.startswith(".")]
+        try:
+            _, third, local = entry.data[4] if entry.kind == "file" else ((), (), ())
+        except (TypeError, ValueError, IndexError, KeyError):
+            return True  # a damaged entry: decoding says it is malformed
+        third = _names(third)
+        local = [n for n in _names(local) if not n.startswith(".")]
         if any(name in self.local_names for name in third):
             return False
         return all(name in self.local_names for name in local)
@@ -307,17 +319,28 @@ class MetricsCache:
             self._dirty = True
         return outcome
 
-    def record(self, jobs: Sequence[Job], outcomes: Sequence[Outcome]) -> None:
-        """Store what was measured for ``jobs`` (misses of ``split``), keyed by the stamps taken then."""
+    def record(self, jobs: Sequence[Job], outcomes: Sequence[Outcome]) -> list[Outcome]:
+        """Store what was measured for ``jobs`` (misses of ``split``), keyed by the stamps taken then.
+
+        Returns the outcomes with the JSON records just encoded for the cache attached, so the
+        JSON report does not encode them a second time.
+        """
         keys = {display: os.path.abspath(file) for file, display in jobs}
+        stored: list[Outcome] = []
         for outcome in outcomes:
             key = keys.get(outcome.path)
             pending = self._pending.pop(key, None) if key else None
             if key is None or pending is None or not _cacheable(outcome):
+                stored.append(outcome)
                 continue
-            kind, data = _encode(outcome)
-            self.entries[key] = Entry(*pending, self.today, kind, data)
+            entry = dataclasses.replace(_encode(outcome), size=pending[0], mtime_ns=pending[1],
+                                        digest=pending[2], seen_day=self.today)  # fmt: skip
+            self.entries[key] = entry
             self._dirty = True
+            if isinstance(outcome, FileMetrics):
+                outcome = dataclasses.replace(outcome, stored_record=entry.record)
+            stored.append(outcome)
+        return stored
 
     def save(self) -> None:
         """Prune entries unseen for 30 days and write atomically; a failure is only a warning."""
@@ -339,22 +362,35 @@ class MetricsCache:
             )
         self._dirty = False
 
-    def _payload(self) -> str:
-        document = {
-            "layout": LAYOUT,
-            "entries": {key: self.entries[key].dump() for key in sorted(self.entries)},
-        }
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    def _payload(self) -> bytes:
+        entries = {key: self.entries[key].dump() for key in sorted(self.entries)}
+        body = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # The records are copied into reports unread, so a damaged file must be noticed: crc32
+        # over the entries catches a flipped byte or a hand edit for ~3 ms on the stdlib.
+        head = f'{{"layout":{LAYOUT},"crc32":{zlib.crc32(body)},'.encode()
+        return head + ENTRIES + body + b"}"
 
 
 def _read(file: Path) -> tuple[dict[str, Entry], list[str]]:
     try:
-        document = json.loads(file.read_bytes())
+        data = file.read_bytes()
+        document = json.loads(data)
     except FileNotFoundError:
         return {}, []
     except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
         return {}, [f"cannot read the cache {file} ({_read_failure(exc)}); measuring every file"]
+    if not _checksum_matches(data, document):
+        return {}, [f"the cache {file} is damaged (its checksum does not match); measuring every file"]
     return _entries_of(document, file)
+
+
+def _checksum_matches(data: bytes, document: Any) -> bool:
+    """Whether the bytes after ``"entries":`` (less the closing brace) have the stored crc32."""
+    start = data.find(ENTRIES)
+    expected = document.get("crc32") if isinstance(document, dict) else None
+    if start < 0 or not _ints(expected) or not data.endswith(b"}"):
+        return False
+    return zlib.crc32(memoryview(data)[start + len(ENTRIES) : -1]) == expected
 
 
 def _read_failure(exc: Exception) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Metric(str, enum.Enum):
@@ -62,9 +63,12 @@ class Dependencies:
     local: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class FunctionMetrics:
-    """Metrics of one function, method or nested function."""
+class FunctionMetrics(NamedTuple):
+    """Metrics of one function, method or nested function.
+
+    A NamedTuple rather than a frozen dataclass: just as immutable and typed, and a warm run
+    builds the stdlib's 16,500 of them from the cache in 3 ms instead of 17 (issue 5).
+    """
 
     name: str
     qualname: str
@@ -104,6 +108,10 @@ class FileMetrics:
     dependencies: Dependencies
     functions: tuple[FunctionMetrics, ...] = ()
     suppressions: tuple[Suppression, ...] = ()  # read in the worker, where the source is (issue 4)
+    # Not a metric: this file's JSON record without its path, as the cache stored it (issue 5),
+    # so a warm run writes it as is instead of encoding every function again. Derived from the
+    # fields above; ``serialize.encode_file`` trusts it only on the object the cache built.
+    stored_record: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,14 @@ class Rule:
         """The comparison shown in messages: the value is over (>) or under (<) the threshold."""
         return ">" if self.higher_is_worse else "<"
 
+    @property
+    def compare(self) -> Callable[[float, float], bool]:
+        """``(value, threshold) -> fails``: above fails for complexity, below for maintainability."""
+        return operator.gt if self.higher_is_worse else operator.lt
+
     def fails(self, value: float, threshold: float) -> bool:
-        """Above the threshold fails for complexity; below it fails for maintainability."""
-        compare: Callable[[float, float], bool] = (
-            operator.gt if self.higher_is_worse else operator.lt
-        )
-        return compare(value, threshold)
+        """Whether ``value`` breaks ``threshold`` under this rule."""
+        return self.compare(value, threshold)
 
 
 RULES: tuple[Rule, ...] = (
@@ -136,9 +138,16 @@ def evaluate(
                 end = max(file.raw.loc, 1)
                 found.append(_violation(rule, file, file.path, (1, end), value, threshold, severity))
             continue
-        for func in file.functions:
-            value = getattr(func, rule.metric.value)
-            if rule.fails(value, threshold):
-                lines = (func.lineno, func.end_lineno)
-                found.append(_violation(rule, file, func.qualname, lines, value, threshold, severity))
+        found.extend(_function_violations(rule, file, threshold, severity))
     return found
+
+
+def _function_violations(rule: Rule, file: FileMetrics, threshold: float, severity: Severity) -> list[Violation]:
+    # The hot loop of a warm run (16,500 functions on the stdlib): one attribute getter and one
+    # comparison per function; enum and method lookups stay outside.
+    value_of, fails = operator.attrgetter(rule.metric.value), rule.compare
+    return [
+        _violation(rule, file, func.qualname, (func.lineno, func.end_lineno), value, threshold, severity)
+        for func in file.functions
+        if fails(value := value_of(func), threshold)
+    ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from qualitygate.models import (
@@ -42,7 +43,7 @@ def _file_to_dict(file: FileMetrics) -> dict[str, Any]:
             "third_party": list(file.dependencies.third_party),
             "local": list(file.dependencies.local),
         },
-        "functions": [_flat(f) for f in file.functions],
+        "functions": [f._asdict() for f in file.functions],
         "suppressions": [_suppression_to_dict(s) for s in file.suppressions],
     }
 
@@ -74,13 +75,14 @@ def violation_to_dict(v: Violation) -> dict[str, Any]:
     }
 
 
-def to_dict(result: GateResult) -> dict[str, Any]:
-    """The whole report, in the fixed key order of schema version 1."""
-    return {
+def to_dict(result: GateResult, files: bool = True) -> dict[str, Any]:
+    """The whole report, in the fixed key order of schema version 1 (``files=False``: without
+    the ``files`` member, for a writer that encodes the records itself)."""
+    document = {
         "version": SCHEMA_VERSION,
         "passed": result.passed,
         "summary": dataclasses.asdict(result.summary),
-        "files": [_file_to_dict(f) for f in result.files],
+        "files": [_file_to_dict(f) for f in result.files] if files else [],
         "violations": [violation_to_dict(v) for v in result.violations],
         "errors": [dataclasses.asdict(e) for e in result.errors],
         # Offenders that do not fail, in lists of their own so older readers see no change (issue 4).
@@ -91,6 +93,9 @@ def to_dict(result: GateResult) -> dict[str, Any]:
         # Advice that never changes the verdict (issue 6); docs/suggestions.md.
         "suggestions": [suggestion_to_dict(s) for s in result.suggestions],
     }
+    if not files:
+        del document["files"]
+    return document
 
 
 def _file_from_dict(data: dict[str, Any]) -> FileMetrics:
@@ -117,6 +122,58 @@ def file_to_dict(file: FileMetrics) -> dict[str, Any]:
 def file_from_dict(data: dict[str, Any]) -> FileMetrics:
     """Inverse of ``file_to_dict``; raises KeyError or TypeError on a malformed dict."""
     return _file_from_dict(data)
+
+
+def encode(value: Any) -> str:
+    """Compact JSON as every report writes it (``indent`` would fall back to the slow encoder)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def record_without_path(file: FileMetrics) -> str:
+    """The file's compact JSON record after its ``"path":…,`` member (what the cache stores)."""
+    text = encode(_file_to_dict(file))
+    return text[len('{"path":') + len(encode(file.path)) + 1 :]
+
+
+def encode_file(file: FileMetrics) -> str:
+    """The file's compact JSON record; a record the cache stored is reused, not encoded again."""
+    if file.stored_record is None:
+        return encode(_file_to_dict(file))
+    return '{"path":' + encode(file.path) + "," + file.stored_record
+
+
+FileRow = list[Any]
+
+
+def file_to_row(file: FileMetrics) -> FileRow:
+    """The file's metrics as positional lists (no path): the cache's compact, fast-to-read form."""
+    deps = file.dependencies
+    return [
+        list(vars(file.raw).values()),
+        file.cyclomatic_complexity,
+        file.maintainability_index,
+        list(vars(file.halstead).values()),
+        [list(deps.stdlib), list(deps.third_party), list(deps.local)],
+        [list(f) for f in file.functions],
+        [[s.line, s.scope.value, list(s.names), s.target, s.problem] for s in file.suppressions],
+    ]
+
+
+def file_from_row(row: FileRow, path: str, record: str | None = None) -> FileMetrics:
+    """Inverse of ``file_to_row``; raises TypeError or ValueError on a malformed row."""
+    raw, cyclomatic, maintainability, halstead, deps, functions, suppressions = row
+    stdlib, third_party, local = deps
+    return FileMetrics(
+        path,
+        RawMetrics(*raw),
+        cyclomatic,
+        maintainability,
+        Halstead(*halstead),
+        Dependencies(tuple(stdlib), tuple(third_party), tuple(local)),
+        tuple(map(FunctionMetrics._make, functions)),
+        tuple([Suppression(s[0], Scope(s[1]), tuple(s[2]), s[3], s[4]) for s in suppressions]),
+        record,
+    )
 
 
 def error_to_dict(error: AnalysisError) -> dict[str, Any]:

@@ -5,6 +5,8 @@ import json
 import os
 import subprocess
 import sys
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -164,8 +166,8 @@ def test_transient_errors_are_not_cached(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"\x00\xffnot json", b'{"layout": 1, "entries": [1, 2]}', b"[]", b'{"layout": 99, "entries": {}}',
-     b"[" * 100_000 + b"]" * 100_000, b'{"layout": 1, "entries": {"/x.py": [1, 2, "d", 3, "file", {}]'],
+    [b"\x00\xffnot json", b'{"layout": 2, "entries": [1, 2]}', b"[]", b'{"layout": 99, "entries": {}}',
+     b"[" * 100_000 + b"]" * 100_000, b'{"layout": 2, "entries": {"/x.py": [1, 2, "d", 3, "file", [], ""]'],
     ids=["garbage", "entries-not-a-table", "not-an-object", "other-layout", "deep-nesting", "truncated"],
 )
 def test_corrupt_cache_is_a_warning_and_counts_as_empty(project, cli, measured, content: bytes) -> None:
@@ -182,18 +184,39 @@ def test_corrupt_cache_is_a_warning_and_counts_as_empty(project, cli, measured, 
     assert cli("check", cwd=root).err == "" and measured == []  # rewritten whole
 
 
+def _rewrite_entry(file: Path, suffix: str, change: Callable[[list], None], checksum: bool = True) -> None:
+    """Edit the stored entry of the file ending in ``suffix``; with ``checksum``, as if the cache
+    had been written that way (the crc32 matches), else as a hand edit would leave it."""
+    document = json.loads(file.read_bytes())
+    key = next(k for k in document["entries"] if k.endswith(suffix))
+    change(document["entries"][key])
+    body = json.dumps(document["entries"], ensure_ascii=False, separators=(",", ":")).encode()
+    crc = zlib.crc32(body) if checksum else document["crc32"]
+    file.write_bytes(b'{"layout":%d,"crc32":%d,"entries":%s}' % (document["layout"], crc, body))
+
+
 def test_malformed_entry_is_measured_again(project, cli, measured) -> None:
     root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
     reference = cli("check", "-f", "json", cwd=root)
-    file = cache_files(root)[0]
-    document = json.loads(file.read_text())
-    key = next(k for k in document["entries"] if k.endswith("b.py"))
-    document["entries"][key][5] = {"path": "b.py", "functions": "nonsense"}
-    file.write_text(json.dumps(document))
+    _rewrite_entry(cache_files(root)[0], "b.py", lambda entry: entry.__setitem__(5, [[], "nonsense"]))
     measured.clear()
     result = cli("check", "-f", "json", cwd=root)
     assert measured == ["b.py"] and result.out == reference.out
     assert "malformed" in result.err
+
+
+def test_hand_edited_cache_fails_its_checksum_and_counts_as_empty(project, cli, measured) -> None:
+    """Stored JSON records are copied into reports unread: an edit must never reach a report."""
+    root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
+    reference = cli("check", "-f", "json", cwd=root)
+    lie = lambda entry: entry.__setitem__(6, entry[6].replace('"cyclomatic_complexity":', '"cc":'))  # noqa: E731
+    _rewrite_entry(cache_files(root)[0], "b.py", lie, checksum=False)
+    measured.clear()
+    result = cli("check", "-f", "json", cwd=root)
+    assert sorted(measured) == ["a.py", "b.py"] and result.out == reference.out
+    assert "checksum does not match" in result.err
+    measured.clear()
+    assert cli("check", cwd=root).err == "" and measured == []  # rewritten whole
 
 
 def test_unreadable_cache_is_a_warning(project, cli, measured) -> None:
@@ -355,11 +378,8 @@ def test_entry_with_a_metric_of_the_wrong_type_is_measured_again(project, cli, m
     """A well-shaped entry whose number is a string, null or bool must not reach the gate."""
     root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
     reference = cli("check", "-f", "json", cwd=root)
-    file = cache_files(root)[0]
-    document = json.loads(file.read_text())
-    key = next(k for k in document["entries"] if k.endswith("b.py"))
-    document["entries"][key][5]["functions"][0]["cyclomatic_complexity"] = bad
-    file.write_text(json.dumps(document))
+    # The row's functions: [name, qualname, lineno, end_lineno, cyclomatic_complexity, ...]
+    _rewrite_entry(cache_files(root)[0], "b.py", lambda entry: entry[5][5][0].__setitem__(4, bad))
     measured.clear()
     result = cli("check", "-f", "json", cwd=root)
     assert result.code == reference.code and result.out == reference.out
