@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -13,6 +12,8 @@ def write_atomic(path: Path, text: str | bytes, *, mode: int = 0o644, newline: s
     user, or a committed baseline, must stay readable. ``newline=""`` writes the text untouched;
     bytes are always written untouched.
     """
+    import tempfile  # only runs that write pay for it: a warm run writes nothing
+
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(temp, mode)

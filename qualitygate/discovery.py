@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,12 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
 )  # fmt: skip
 PYTHON_SUFFIXES = (".py", ".pyi")
 
+# The .gitignore files that apply inside a folder: (where the part of a root-relative path that is
+# relative to the .gitignore's own folder starts, its patterns).
+_Ignores = tuple[tuple[int, pathspec.PathSpec], ...]
+# (display path, path, problem): one found file when problem is None, else one error.
+_Item = tuple[str, Path, str | None]
+
 
 @dataclass(frozen=True)
 class Discovered:
@@ -32,12 +38,23 @@ class Discovered:
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
     """Relative to the working directory when under it, always with '/' separators."""
+    if not path.is_absolute() and not path.drive:
+        return path.as_posix()  # (cwd / path).relative_to(cwd) is path itself: skip getcwd()
     cwd = cwd or Path.cwd()
     absolute = path if path.is_absolute() else cwd / path
     try:
         return absolute.relative_to(cwd).as_posix()
     except ValueError:
         return absolute.as_posix()
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """A folder to list: its path as os.walk spells it, its path relative to the filter root."""
+
+    path: str
+    relative: str
+    ignores: _Ignores  # the .gitignore files of the folders above it, up to the root
 
 
 class _Filter:
@@ -51,7 +68,8 @@ class _Filter:
         self.gitignore = gitignore
         self._ignores: dict[Path, pathspec.PathSpec | None] = {}
 
-    def _relative(self, path: Path) -> str | None:
+    def relative(self, path: Path) -> str | None:
+        """``path`` relative to the root with '/' separators ('.' for the root), or None outside it."""
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
@@ -59,36 +77,56 @@ class _Filter:
 
     def _gitignore_for(self, directory: Path) -> pathspec.PathSpec | None:
         if directory not in self._ignores:
-            spec = None
-            try:
-                lines = (directory / ".gitignore").read_text(encoding="utf-8").splitlines()
-                spec = pathspec.PathSpec.from_lines("gitignore", lines)
-            except (OSError, UnicodeDecodeError, ValueError):
-                spec = None
-            self._ignores[directory] = spec
+            self._ignores[directory] = _read_gitignore(os.path.join(directory, ".gitignore"))
         return self._ignores[directory]
+
+    def _specs_above(self, path: Path) -> Iterator[tuple[Path, pathspec.PathSpec]]:
+        """The .gitignore files from the folder holding ``path`` up to the root, nearest first."""
+        for directory in (path.parent, *path.parent.parents):
+            spec = self._gitignore_for(directory)
+            if spec is not None:
+                yield directory, spec
+            if directory == self.root:
+                break
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
         """True when an ``exclude`` glob matches ``path``."""
-        relative = self._relative(path)
-        return relative is not None and self.exclude.match_file(relative + ("/" if is_dir else ""))
+        relative = self.relative(path)
+        return relative is not None and self._excluded(relative, is_dir)
+
+    def _excluded(self, relative: str, is_dir: bool) -> bool:
+        return self.exclude.match_file(relative + "/" if is_dir else relative)
 
     def git_ignored(self, path: Path, is_dir: bool) -> bool:
         """True when a .gitignore between the root and ``path`` matches it."""
-        if not self.gitignore or self._relative(path) is None:
+        if not self.gitignore or self.relative(path) is None:
             return False
         suffix = "/" if is_dir else ""
-        for directory in (path.parent, *path.parent.parents):
-            spec = self._gitignore_for(directory)
-            if spec is not None and spec.match_file(path.relative_to(directory).as_posix() + suffix):
-                return True
-            if directory == self.root:
-                break
-        return False
+        return any(
+            spec.match_file(path.relative_to(directory).as_posix() + suffix)
+            for directory, spec in self._specs_above(path)
+        )
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
-        """Excluded by a glob or by a .gitignore."""
-        return self.excluded(path, is_dir) or self.git_ignored(path, is_dir)
+    def ignores_above(self, folder: Path) -> _Ignores:
+        """The .gitignore files that apply to ``folder``'s entries, but its own."""
+        if not self.gitignore or folder == self.root:
+            return ()
+        above = self._specs_above(folder)
+        return tuple((_offset(self.relative(d) or "."), spec) for d, spec in above)
+
+    def own_ignores(self, folder: _Folder, names: Iterable[str]) -> _Ignores:
+        """``folder``'s own .gitignore, read only when its listing has one."""
+        if not self.gitignore or ".gitignore" not in names:
+            return ()
+        spec = _read_gitignore(os.path.join(folder.path, ".gitignore"))
+        return () if spec is None else ((_offset(folder.relative), spec),)
+
+    def ignored(self, relative: str, ignores: _Ignores, is_dir: bool) -> bool:
+        """Excluded by a glob, or matched by one of the ``ignores`` (root-relative ``relative``)."""
+        if self._excluded(relative, is_dir):
+            return True
+        suffix = "/" if is_dir else ""
+        return any(spec.match_file(relative[start:] + suffix) for start, spec in ignores)
 
     def without_gitignore(self) -> _Filter:
         """The same filter for a folder the user named although .gitignore ignores it."""
@@ -96,12 +134,29 @@ class _Filter:
         clone.__dict__.update(self.__dict__, gitignore=False)
         return clone
 
-    def included(self, path: Path) -> bool:
-        """True when no include globs are set, or one matches."""
-        if self.include is None:
-            return True
-        relative = self._relative(path)
-        return relative is not None and self.include.match_file(relative)
+    def included(self, relative: str) -> bool:
+        """True when no include globs are set, or one matches the root-relative path."""
+        return self.include is None or self.include.match_file(relative)
+
+
+def _read_gitignore(file: str) -> pathspec.PathSpec | None:
+    try:
+        with open(file, encoding="utf-8") as stream:
+            return pathspec.PathSpec.from_lines("gitignore", stream.read().splitlines())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _offset(relative: str) -> int:
+    """Where the part below a folder starts in a root-relative path inside it."""
+    return 0 if relative == "." else len(relative) + 1
+
+
+def _join(parent: str, name: str) -> str:
+    """``parent/name`` for '/'-separated paths, where '.' is the empty path."""
+    if parent == ".":
+        return name
+    return parent + name if parent.endswith("/") else f"{parent}/{name}"
 
 
 def discover(
@@ -115,15 +170,14 @@ def discover(
     root = _absolute(root)
     found: dict[str, Path] = {}
     errors: list[AnalysisError] = []
-    for given in paths:
+    for given in map(Path, paths):
         # Globs are relative to the project root; for a path outside it, to that path itself.
-        base = root if _is_under(_absolute(given), root) or not Path(given).is_dir() else _absolute(given)
-        keep = _Filter(base, include, exclude, gitignore)
-        for path, error in _expand(Path(given), keep):
-            if error is not None:
-                errors.append(AnalysisError(display_path(path), None, error))
-            elif keep.included(_absolute(path)) or _is_explicit(given, path):
-                found.setdefault(display_path(path), path)
+        base = root if _is_under(_absolute(given), root) or not given.is_dir() else _absolute(given)
+        for shown, path, problem in _expand(given, _Filter(base, include, exclude, gitignore)):
+            if problem is not None:
+                errors.append(AnalysisError(shown, None, problem))
+            else:
+                found.setdefault(shown, path)
     ordered = tuple(found[key] for key in sorted(found))
     return Discovered(ordered, tuple(sorted(errors, key=lambda e: e.path)))
 
@@ -137,14 +191,10 @@ def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))
 
 
-def _is_explicit(given: Path, path: Path) -> bool:
-    return Path(given) == path
-
-
-def _expand(given: Path, keep: _Filter) -> Iterator[tuple[Path, str | None]]:
+def _expand(given: Path, keep: _Filter) -> Iterator[_Item]:
     problem = _symlink_problem(given)
     if problem is not None:
-        yield given, problem
+        yield display_path(given), given, problem
         return
     if not os.path.lexists(given):
         raise UsageError(f"{given}: no such file or directory")
@@ -153,9 +203,11 @@ def _expand(given: Path, keep: _Filter) -> Iterator[tuple[Path, str | None]]:
         if absolute != keep.root and keep.excluded(absolute, is_dir=True):
             return
         # Naming a folder that .gitignore ignores means "measure it anyway", as git add -f does.
-        yield from _walk(given, keep.without_gitignore() if keep.git_ignored(absolute, True) else keep)
+        ignored = keep.git_ignored(absolute, is_dir=True)
+        yield from _walk(given, keep.without_gitignore() if ignored else keep)
     elif not keep.excluded(absolute, is_dir=False):
-        yield given, None  # a file named explicitly (pre-commit passes tracked files) is kept
+        # A file named explicitly (pre-commit passes tracked files) is kept whatever the include globs.
+        yield display_path(given), given, None
 
 
 def _loop_or(exc: OSError, fallback: str) -> str:
@@ -177,29 +229,65 @@ def _symlink_problem(path: Path) -> str | None:
     return None
 
 
-def _kept_dirs(here: Path, names: list[str], keep: _Filter) -> list[str]:
-    return sorted(
-        d
-        for d in names
-        if d not in DEFAULT_EXCLUDED_DIRS and not keep.ignored(_absolute(here / d), True)
-    )
+def _walk(top: Path, keep: _Filter) -> Iterator[_Item]:
+    """os.walk's rules (symlinked folders are not entered) on one scandir per folder."""
+    absolute = _absolute(top)
+    relative = keep.relative(absolute) or "."  # walks stay under the root: never None
+    pending = [_Folder(os.fspath(top), relative, keep.ignores_above(absolute))]
+    while pending:  # the order does not matter: discover sorts, and each file is found once
+        folder = pending.pop()
+        try:
+            with os.scandir(folder.path) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            unlisted = Path(exc.filename or top)
+            yield display_path(unlisted), unlisted, f"cannot list directory: {exc.strerror}"
+            continue
+        ignores = folder.ignores + keep.own_ignores(folder, (entry.name for entry in entries))
+        yield from _python_files(folder, entries, ignores, keep)
+        pending.extend(_subfolders(folder, entries, ignores, keep))
 
 
-def _walk(top: Path, keep: _Filter) -> Iterator[tuple[Path, str | None]]:
-    problems: list[tuple[Path, str]] = []
+def _python_files(
+    folder: _Folder, entries: Sequence[os.DirEntry[str]], ignores: _Ignores, keep: _Filter
+) -> Iterator[_Item]:
+    files = [e for e in entries if e.name.endswith(PYTHON_SUFFIXES) and not _is_dir(e)]
+    if not files:
+        return
+    here = Path(folder.path)
+    shown = display_path(here)
+    for entry in files:
+        path = here / entry.name
+        problem = _symlink_problem(path) if _is_link(entry) else None
+        if problem is not None:
+            yield _join(shown, entry.name), path, problem
+            continue
+        relative = _join(folder.relative, entry.name)
+        if not keep.ignored(relative, ignores, is_dir=False) and keep.included(relative):
+            yield _join(shown, entry.name), path, None
 
-    def onerror(exc: OSError) -> None:
-        problems.append((Path(exc.filename or top), f"cannot list directory: {exc.strerror}"))
 
-    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
-        here = Path(dirpath)
-        dirnames[:] = _kept_dirs(here, dirnames, keep)
-        for name in sorted(n for n in filenames if n.endswith(PYTHON_SUFFIXES)):
-            path = here / name
-            problem = _symlink_problem(path)
-            if problem is not None:
-                yield path, problem
-            elif not keep.ignored(_absolute(path), is_dir=False):
-                yield path, None
-        yield from problems
-        problems.clear()
+def _subfolders(
+    folder: _Folder, entries: Sequence[os.DirEntry[str]], ignores: _Ignores, keep: _Filter
+) -> Iterator[_Folder]:
+    for entry in entries:
+        if entry.name in DEFAULT_EXCLUDED_DIRS or not _is_dir(entry) or _is_link(entry):
+            continue
+        relative = _join(folder.relative, entry.name)
+        if not keep.ignored(relative, ignores, is_dir=True):
+            yield _Folder(os.path.join(folder.path, entry.name), relative, ignores)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """A folder or a symlink to one; DirEntry knows from d_type without a stat for non-links."""
+    try:
+        return entry.is_dir()
+    except OSError:  # as os.walk: what cannot be stat'ed is not a folder
+        return False
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:  # as os.path.islink
+        return False

@@ -424,3 +424,21 @@ def test_gitlab_lists_files_that_could_not_be_analysed(
     (issue,) = json.loads(result.out)
     assert issue["check_name"] == "analysis-error" and issue["location"]["path"] == "bad.py"
     assert issue["location"]["lines"]["begin"] == 1 and "syntax error" in issue["description"]
+
+
+def test_json_report_splices_stored_records_byte_for_byte() -> None:
+    """The JSON writer reuses the records the cache stored (issue 5); the document must be the
+    very bytes ``json.dumps`` gives for the whole report, whichever files carry a record."""
+    from dataclasses import replace
+
+    from qualitygate.serialize import encode, record_without_path, to_dict
+
+    result = fx.failing()
+    expected = encode(to_dict(result)) + "\n"
+    assert render("json", result) == expected
+    stored = tuple(replace(f, stored_record=record_without_path(f)) for f in result.files[::2])
+    mixed = replace(result, files=(*stored, *result.files[1::2]))
+    mixed = replace(mixed, files=tuple(sorted(mixed.files, key=lambda f: f.path)))
+    assert mixed == result  # the record is not a metric: equality ignores it
+    assert render("json", mixed) == expected
+    json.loads(render("json", mixed))  # and it is one valid document
