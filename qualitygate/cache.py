@@ -150,10 +150,13 @@ def _module_name(entry: os.DirEntry[str]) -> str:
     return entry.name if entry.is_dir() else ""
 
 
-def cache_file(directory: Path, options: MetricOptions) -> Path:
+PREFIX = "metrics-"
+
+
+def cache_file(directory: Path, options: MetricOptions, prefix: str = PREFIX) -> Path:
     """The file holding the entries for this key (other keys live side by side)."""
     text = json.dumps(key_parts(options), sort_keys=True)
-    return directory / f"metrics-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    return directory / f"{prefix}{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
 
 
 def file_digest(path: Path) -> str | None:
@@ -352,9 +355,9 @@ class MetricsCache:
         if not (self._dirty or stale):
             return
         try:
-            _prepare(self.file.parent)
+            prepare_folder(self.file.parent)
             write_atomic(self.file, self._payload())
-            _prune_other_keys(self.file, cutoff * SECONDS_PER_DAY)
+            prune_other_keys(self.file, PREFIX, cutoff * SECONDS_PER_DAY)
         except OSError as exc:
             self.warnings.append(
                 f"cannot write the cache in {self.file.parent} ({exc.strerror or exc}); "
@@ -409,7 +412,7 @@ def _entries_of(document: Any, file: Path) -> tuple[dict[str, Entry], list[str]]
     return entries, []
 
 
-def _prepare(directory: Path) -> None:
+def prepare_folder(directory: Path) -> None:
     """Create the folder with CACHEDIR.TAG (backup tools skip it) and a .gitignore of ``*``."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "*\n")):
@@ -418,9 +421,9 @@ def _prepare(directory: Path) -> None:
             marker.write_text(text, encoding="utf-8")
 
 
-def _prune_other_keys(current: Path, cutoff_seconds: float) -> None:
+def prune_other_keys(current: Path, prefix: str, cutoff_seconds: float) -> None:
     """Cache files of other versions or options, untouched for 30 days, are dead weight."""
-    for other in current.parent.glob("metrics-*.json"):
+    for other in current.parent.glob(f"{prefix}*.json"):
         try:
             if other != current and other.stat().st_mtime < cutoff_seconds:
                 other.unlink()

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, TextIO
 from qualitygate.config import AISettings, Settings
 from qualitygate.metrics.source import SourceError, decode
 from qualitygate.models import GateResult, Suggestion, SuggestionKind
-from qualitygate.suggestions.rules import rule_suggestions
+from qualitygate.suggestions.rules import function_breakdown, rule_suggestions
 
 if TYPE_CHECKING:  # the AI modules load libcst: imported only when AI is enabled
     from qualitygate.suggestions.ai import Accepted, ThresholdsFor
+    from qualitygate.suggestions.breakdown_cache import BreakdownCache
 
 KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY")
 
@@ -89,7 +90,7 @@ class SuggestContext:
     settings: Settings
     thresholds: ThresholdsFor  # per path, with the overrides the gate used
     env: Mapping[str, str]  # where the key and the standard OPENAI_* variables are read
-    use_cache: bool = True  # --no-cache also bypasses the AI answer cache
+    use_cache: bool = True  # --no-cache also bypasses the AI answer and breakdown caches
 
 
 def _cache_folder(context: SuggestContext) -> Path | None:
@@ -99,6 +100,30 @@ def _cache_folder(context: SuggestContext) -> Path | None:
     from qualitygate.cache import cache_dir
 
     return cache_dir(context.settings.root, context.env)
+
+
+def _breakdowns(context: SuggestContext, out: Console) -> BreakdownCache | None:
+    """The statement breakdowns kept beside the metrics (read on first use); None with --no-cache."""
+    folder = _cache_folder(context)
+    if folder is None:
+        return None
+    from qualitygate.app import metric_options  # the metrics cache's options: the same key
+    from qualitygate.suggestions.breakdown_cache import BreakdownCache
+
+    return BreakdownCache(folder, metric_options(context.settings), out.warn)
+
+
+def _rule_advice(
+    result: GateResult, files: SourceFiles, context: SuggestContext, out: Console
+) -> list[Suggestion]:
+    """The rule-based advice; the worst offenders' breakdowns come from the cache when unchanged."""
+    cache = _breakdowns(context, out)
+    breakdown = cache.breakdown if cache is not None else function_breakdown
+    try:
+        return list(rule_suggestions(result, files.text, breakdown))
+    finally:
+        if cache is not None:
+            cache.save()
 
 
 def ai_rewrites(
@@ -144,7 +169,7 @@ def check_suggestions(
     out = console(stderr, settings.ai, context.env)
     files = SourceFiles(settings.max_file_bytes)
     try:
-        found = list(rule_suggestions(result, files.text))
+        found = _rule_advice(result, files, context, out)
     except Exception as exc:  # noqa: BLE001 - advice must never change the verdict or exit code
         out.warn(f"rule-based suggestions failed ({type(exc).__name__}: {exc}); please report this")
         found = []

@@ -18,8 +18,8 @@ from qualitygate.models import (
     format_number,
 )
 from qualitygate.suggestions.breakdown import (
+    CostSummary,
     FunctionNode,
-    StatementCost,
     statement_costs,
 )
 
@@ -31,6 +31,8 @@ DEEP_NESTING = 3
 DOMINANT_SHARE = 3
 
 SourceReader = Callable[[str], "str | None"]
+# A function's statement breakdown from the file's lines: None when the function is not there.
+Breakdown = Callable[[list[str], FunctionMetrics], "list[CostSummary] | None"]
 
 
 def _head(v: Violation) -> str:
@@ -38,7 +40,7 @@ def _head(v: Violation) -> str:
     return f"{label} {format_number(v.value)} {v.comparison} {format_number(v.threshold)}"
 
 
-def _where(cost: StatementCost) -> str:
+def _where(cost: CostSummary) -> str:
     if cost.name:
         return f"the nested {cost.kind} `{cost.name}` at line {cost.line}"
     if cost.compound:
@@ -46,13 +48,13 @@ def _where(cost: StatementCost) -> str:
     return f"the statement at line {cost.line}"
 
 
-def _spread(costs: list[StatementCost], value: float, biggest: int) -> bool:
+def _spread(costs: list[CostSummary], value: float, biggest: int) -> bool:
     """No single block dominates: the advice is to split the function, not to extract one block."""
     scoring = [c for c in costs if c.top and (c.here or c.decisions)]
     return len(scoring) >= 4 and biggest * DOMINANT_SHARE < value
 
 
-def _top(costs: list[StatementCost], key: Callable[[StatementCost], int]) -> StatementCost:
+def _top(costs: list[CostSummary], key: Callable[[CostSummary], int]) -> CostSummary:
     return max(costs, key=lambda c: (key(c), -c.line))  # the earliest of equals, for stable text
 
 
@@ -60,15 +62,15 @@ def _top(costs: list[StatementCost], key: Callable[[StatementCost], int]) -> Sta
 class Split:
     """Moving one block into a new function: what it takes out, what stays, what the new one gets."""
 
-    cost: StatementCost
+    cost: CostSummary
     taken: int
     left: float
     moved: int
 
 
-def best_split(costs: list[StatementCost], v: Violation,
-               taken: Callable[[StatementCost], int],
-               moved: Callable[[StatementCost], int]) -> Split | None:  # fmt: skip
+def best_split(costs: list[CostSummary], v: Violation,
+               taken: Callable[[CostSummary], int],
+               moved: Callable[[CostSummary], int]) -> Split | None:  # fmt: skip
     """The block whose extraction leaves both functions under the threshold, or closest to it."""
     splits = [Split(c, taken(c), v.value - taken(c), moved(c))
               for c in costs if c.compound and taken(c) > 0]  # fmt: skip
@@ -86,7 +88,7 @@ def _outcome(split: Split, v: Violation) -> str:
     return text
 
 
-def _cognitive(v: Violation, costs: list[StatementCost]) -> list[str]:
+def _cognitive(v: Violation, costs: list[CostSummary]) -> list[str]:
     biggest = _top([c for c in costs if c.top], lambda c: c.here)
     dominant = biggest.here * DOMINANT_SHARE >= v.value
     split = best_split(costs, v, lambda c: c.here, lambda c: c.alone)
@@ -101,7 +103,7 @@ def _cognitive(v: Violation, costs: list[StatementCost]) -> list[str]:
     return [_split_advice(split, v)]
 
 
-def _spread_advice(costs: list[StatementCost], biggest: StatementCost) -> str:
+def _spread_advice(costs: list[CostSummary], biggest: CostSummary) -> str:
     """No single block dominates the cognitive score: advise splitting the function into steps."""
     count = sum(1 for c in costs if c.top and c.here)
     return (f"it is spread over {count} statements, the largest {_where(biggest)} "
@@ -115,7 +117,7 @@ def _split_advice(split: Split, v: Violation) -> str:
     return f"{_where(c)} contributes {c.here} where it sits{nesting}; {_outcome(split, v)}"
 
 
-def _cyclomatic(v: Violation, costs: list[StatementCost]) -> list[str]:
+def _cyclomatic(v: Violation, costs: list[CostSummary]) -> list[str]:
     total = int(v.value) - 1
     chain = _top(costs, lambda c: c.branches)
     split = best_split(costs, v, lambda c: c.decisions, lambda c: c.decisions + 1)
@@ -136,7 +138,7 @@ def _cyclomatic(v: Violation, costs: list[StatementCost]) -> list[str]:
     return parts
 
 
-def _maintainability(func: FunctionMetrics, costs: list[StatementCost]) -> list[str]:
+def _maintainability(func: FunctionMetrics, costs: list[CostSummary]) -> list[str]:
     parts = [f"{func.length} lines, cyclomatic complexity {func.cyclomatic_complexity}, "
              f"Halstead volume {func.halstead_volume:.0f}"]  # fmt: skip
     blocks = [c for c in costs if c.compound and c.top]
@@ -157,7 +159,7 @@ def _shape(func: FunctionMetrics) -> list[str]:
     return parts
 
 
-def function_advice(v: Violation, func: FunctionMetrics, costs: list[StatementCost]) -> str:
+def function_advice(v: Violation, func: FunctionMetrics, costs: list[CostSummary]) -> str:
     """The advice for one function violation: what to change, with the numbers behind it."""
     if v.metric is Metric.COGNITIVE:
         parts = _cognitive(v, costs)
@@ -203,6 +205,12 @@ def parse_function(lines: list[str], func: FunctionMetrics) -> FunctionNode | No
     return node
 
 
+def function_breakdown(lines: list[str], func: FunctionMetrics) -> list[CostSummary] | None:
+    """Every statement's cost, freshly measured; None when the file changed since measuring."""
+    node = parse_function(lines, func)
+    return [c.summary() for c in statement_costs(node, lines)] if node else None
+
+
 def _suggestion(v: Violation, text: str) -> Suggestion:
     qualname = None if v.symbol == v.path else v.symbol
     return Suggestion(SuggestionKind.RULE, v.rule, v.path, v.line, qualname, text)
@@ -230,11 +238,15 @@ def brief_advice(v: Violation, func: FunctionMetrics) -> str:
 
 
 def _file_suggestions(
-    file: FileMetrics, violations: list[Violation], read: SourceReader, detailed: set[Violation]
+    file: FileMetrics,
+    violations: list[Violation],
+    read: SourceReader,
+    detailed: set[Violation],
+    breakdown: Breakdown,
 ) -> Iterator[Suggestion]:
     functions = {(f.qualname, f.lineno): f for f in file.functions}
     lines: list[str] | None = None
-    costs: dict[tuple[str, int], list[StatementCost] | None] = {}
+    costs: dict[tuple[str, int], list[CostSummary] | None] = {}
     for v in violations:
         func = functions.get((v.symbol, v.line))
         if func is None:
@@ -247,15 +259,20 @@ def _file_suggestions(
             lines = (read(file.path) or "").splitlines(keepends=True)
         key = (func.qualname, func.lineno)
         if key not in costs:  # one breakdown serves every rule the function breaks
-            node = parse_function(lines, func)
-            costs[key] = statement_costs(node, lines) if node else None
+            costs[key] = breakdown(lines, func)
         found = costs[key]
         if found is not None:
             yield _suggestion(v, function_advice(v, func, found))
 
 
-def rule_suggestions(result: GateResult, read: SourceReader) -> tuple[Suggestion, ...]:
-    """Advice for every violation (errors and warnings), in the order of the violations."""
+def rule_suggestions(
+    result: GateResult, read: SourceReader, breakdown: Breakdown = function_breakdown
+) -> tuple[Suggestion, ...]:
+    """Advice for every violation (errors and warnings), in the order of the violations.
+
+    ``breakdown`` gives the statement costs of the worst offenders (the breakdown cache passes one
+    that reuses them from disk).
+    """
     files = {f.path: f for f in result.files}
     worst = sorted(result.violations, key=lambda v: (-v.excess, v.path, v.line, v.rule))
     detailed = set(worst[:DETAILED_LIMIT])
@@ -263,5 +280,5 @@ def rule_suggestions(result: GateResult, read: SourceReader) -> tuple[Suggestion
     for path, group in groupby(result.violations, key=lambda v: v.path):
         file = files.get(path)
         if file is not None:
-            found.extend(_file_suggestions(file, list(group), read, detailed))
+            found.extend(_file_suggestions(file, list(group), read, detailed, breakdown))
     return tuple(found)

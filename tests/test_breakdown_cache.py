@@ -1,0 +1,305 @@
+"""The statement breakdowns cached on disk: a warm run advises exactly as a cold one, parsing nothing."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qualitygate.suggestions import breakdown_cache
+
+from .conftest import STDLIB, CliResult
+
+# Real code nobody here wrote, with functions well over the thresholds below.
+MODULES = ("ntpath.py", "base64.py", "re/_compiler.py")
+THRESHOLDS = ("--complexity-threshold", "5", "--cognitive-threshold", "8")
+# Words only a statement breakdown writes (brief advice has none of them).
+DETAILED = ("contributes", "decision points", "longest block", "spread over")
+
+Run = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder QUALITYGATE_CACHE_DIR names for the run (the metrics cache shares it)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("QUALITYGATE_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def stdlib_tree(tmp_path: Path) -> Path:
+    """A project holding copies of a few stdlib modules."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[tool.qualitygate]\n", encoding="utf-8")
+    for name in MODULES:
+        shutil.copy(STDLIB / name, root / Path(name).name)
+    return root
+
+
+@pytest.fixture
+def check(cli: Run, stdlib_tree: Path, cache: Path) -> Run:
+    """``qualitygate check . -f json`` in the stdlib tree, with extra arguments."""
+
+    def run(*extra: str, cwd: Path = stdlib_tree) -> CliResult:
+        return cli("check", ".", "-f", "json", *THRESHOLDS, *extra, cwd=cwd)
+
+    return run
+
+
+@pytest.fixture
+def computed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The functions whose breakdown the cache had to compute afresh (a miss), in order."""
+    calls: list[str] = []
+    fresh = breakdown_cache.function_breakdown
+
+    def counting(lines: list[str], func: Any) -> Any:
+        calls.append(func.qualname)
+        return fresh(lines, func)
+
+    monkeypatch.setattr(breakdown_cache, "function_breakdown", counting)
+    return calls
+
+
+def suggestions(result: CliResult) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = result.json()["suggestions"]
+    return found
+
+
+def breakdown_file(cache: Path) -> Path:
+    files = sorted(cache.glob("breakdowns-*.json"))
+    assert len(files) == 1, files
+    return files[0]
+
+
+def entries(cache: Path) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(breakdown_file(cache).read_bytes())["entries"]
+    return found
+
+
+def today() -> int:
+    return int(time.time() // breakdown_cache.SECONDS_PER_DAY)
+
+
+def test_a_warm_run_gives_the_cold_runs_advice_and_computes_nothing(
+    check: Run, cache: Path, computed: list[str]
+) -> None:
+    reference = check("--no-cache")
+    cold = check()
+    first = list(computed)
+    computed.clear()
+    warm = check()
+    detailed = [s for s in suggestions(reference) if any(w in s["text"] for w in DETAILED)]
+    assert len(detailed) >= 10  # the case really exercises statement breakdowns
+    assert suggestions(cold) == suggestions(reference)
+    assert suggestions(warm) == suggestions(reference)
+    assert warm.code == cold.code == reference.code == 1
+    assert len(first) == len(entries(cache)) >= 10  # the cold run stored what it computed
+    assert computed == []  # the warm run parsed no function again
+    assert "breakdown cache" not in warm.err
+
+
+# Cognitive complexity 10 (for +1, if +2, for +3, if +4); `other` comes first so editing
+# `process` moves none of its lines.
+OTHER = """\
+def other(rows):
+    for row in rows:
+        if row:
+            while row:
+                if row.next:
+                    row = row.next
+    return rows
+"""
+PROCESS = """\
+
+
+def process(rows, limit):
+    total = 0
+    for row in rows:
+        if row.ok:
+            for cell in row:
+                if cell > limit:
+                    total += 1
+    return total
+"""
+# The same function with its deepest block moved up a level and a new `if` chain in front.
+PROCESS_EDITED = """\
+
+
+def process(rows, limit):
+    total = 0
+    if not rows:
+        return 0
+    elif limit is None:
+        return -1
+    for row in rows:
+        for cell in row:
+            if cell > limit and row.ok:
+                total += 1
+    return total
+"""
+
+
+def test_an_edited_function_gets_a_fresh_breakdown(
+    cli: Run, project: Callable[..., Path], cache: Path, computed: list[str]
+) -> None:
+    root = project({"pyproject.toml": "", "mod.py": OTHER + PROCESS})
+    args = ("check", ".", "-f", "json", "--cognitive-threshold", "4", "--complexity-threshold", "3")
+    before = suggestions(cli(*args, cwd=root))
+    (root / "mod.py").write_text(OTHER + PROCESS_EDITED, encoding="utf-8")
+    computed.clear()
+    after = suggestions(cli(*args, cwd=root))
+    reference = suggestions(cli(*args, "--no-cache", cwd=root))
+    assert computed == ["process"]  # `other` is unchanged and comes from the cache
+    assert after == reference
+    texts = {s["text"] for s in before if s["qualname"] == "process"}
+    assert texts and texts.isdisjoint(s["text"] for s in after if s["qualname"] == "process")
+
+
+def _garbage(file: Path) -> None:
+    file.write_bytes(b'{"layout": 1, "entries": {')
+
+
+def _other_layout(file: Path) -> None:
+    file.write_text('{"layout": 99, "entries": {}}', encoding="utf-8")
+
+
+def _bad_row(file: Path) -> None:
+    document = json.loads(file.read_bytes())
+    for entry in document["entries"].values():
+        entry[1][0][0] = "line one"  # a string where the line number belongs
+    file.write_text(json.dumps(document), encoding="utf-8")
+
+
+def _no_statements(file: Path) -> None:
+    document = json.loads(file.read_bytes())
+    document["entries"] = {key: [day, []] for key, (day, _) in document["entries"].items()}
+    file.write_text(json.dumps(document), encoding="utf-8")
+
+
+def _bad_entry(file: Path) -> None:
+    document = json.loads(file.read_bytes())
+    document["entries"] = {key: ["today", rows] for key, (_, rows) in document["entries"].items()}
+    file.write_text(json.dumps(document), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("damage", "warning"),
+    [
+        (_garbage, "cannot read the breakdown cache"),
+        (_other_layout, "is not in the expected format"),
+        (_bad_row, "has a malformed entry; computing it again"),
+        (_no_statements, "has a malformed entry; computing it again"),
+        (_bad_entry, "malformed entries; ignoring them"),
+    ],
+    ids=["bad-json", "other-layout", "bad-row", "no-statements", "bad-entry"],
+)
+def test_a_damaged_cache_is_a_warning_and_the_same_advice(
+    check: Run, cache: Path, damage: Callable[[Path], None], warning: str
+) -> None:
+    reference = check()
+    count = len(entries(cache))
+    damage(breakdown_file(cache))
+    damaged = check()
+    assert warning in damaged.err
+    assert suggestions(damaged) == suggestions(reference)
+    assert damaged.code == reference.code
+    assert len(entries(cache)) == count  # rewritten whole: the next run is warm again
+    assert "breakdown cache" not in check().err
+
+
+def _read_only_file_system(monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
+    def refuse(path: Path, text: str, **_: Any) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    monkeypatch.setattr(breakdown_cache, "write_atomic", refuse)
+
+
+def _file_in_the_way(monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text("not a folder\n", encoding="utf-8")  # the cache folder cannot be created
+
+
+@pytest.mark.parametrize("block", [_read_only_file_system, _file_in_the_way], ids=["erofs", "file"])
+def test_an_unwritable_cache_is_a_warning_never_a_failure(
+    check: Run, cache: Path, monkeypatch: pytest.MonkeyPatch,
+    block: Callable[[pytest.MonkeyPatch, Path], None],
+) -> None:  # fmt: skip
+    reference = check("--no-cache")
+    block(monkeypatch, cache)
+    result = check()
+    assert "cannot write the breakdown cache in" in result.err
+    assert suggestions(result) == suggestions(reference)
+    assert result.code == reference.code
+    assert not list(cache.parent.glob("**/breakdowns-*.json"))
+
+
+def test_no_cache_neither_reads_nor_writes_the_breakdowns(
+    check: Run, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check()
+    _garbage(breakdown_file(cache))
+    result = check("--no-cache")
+    assert "breakdown cache" not in result.err  # not read
+    assert breakdown_file(cache).read_bytes() == b'{"layout": 1, "entries": {'  # not written
+    assert any(w in s["text"] for s in suggestions(result) for w in DETAILED)
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("QUALITYGATE_CACHE_DIR", str(fresh))
+    check("--no-cache")
+    assert not fresh.exists()
+
+
+def test_entries_unseen_for_30_days_are_pruned(
+    check: Run, cache: Path, computed: list[str]
+) -> None:
+    reference = check()
+    file = breakdown_file(cache)
+    stored, written = file.read_bytes(), os.stat(file)
+    check()  # a warm run the same day has nothing to write
+    assert (os.stat(file).st_ino, os.stat(file).st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    document = json.loads(stored)
+    used = {key: [today() - 31, rows] for key, (_, rows) in document["entries"].items()}
+    rows = next(iter(used.values()))[1]
+    # Unseen for 31 days: dropped; for 29 days: kept; last seen 31 days ago but used now: kept.
+    document["entries"] = {**used, "0" * 64: [today() - 31, rows], "1" * 64: [today() - 29, rows]}
+    file.write_text(json.dumps(document), encoding="utf-8")
+    computed.clear()
+    result = check()
+    kept = entries(cache)
+    assert "0" * 64 not in kept and kept["1" * 64] == [today() - 29, rows]
+    assert {key: kept[key] for key in used} == {key: [today(), rows] for key, (_, rows) in used.items()}
+    assert computed == [] and suggestions(result) == suggestions(reference)
+
+
+def test_a_run_without_function_violations_does_not_load_it(
+    cli: Run, project: Callable[..., Path], cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: list[Path] = []
+    locate = breakdown_cache.breakdowns_file
+    monkeypatch.setattr(breakdown_cache, "breakdowns_file", lambda *a: loaded.append(locate(*a)))
+    root = project({"pyproject.toml": "", "mod.py": OTHER + PROCESS})
+    passing = cli("check", ".", "-f", "json", "--threshold", "0", cwd=root)
+    file_only = cli("check", ".", "-f", "json", "--threshold", "100", cwd=root)
+    assert passing.code == 0 and passing.json()["suggestions"] == []
+    assert [s["rule"] for s in suggestions(file_only)] == ["QG003"]
+    assert (cache / "CACHEDIR.TAG").is_file()  # the metrics cache was written...
+    assert loaded == [] and not list(cache.glob("breakdowns-*.json"))  # ...not the breakdowns
+
+
+def test_merge_advises_as_one_run_with_the_cache_warm(
+    check: Run, cli: Run, stdlib_tree: Path, cache: Path, computed: list[str]
+) -> None:
+    whole = check()
+    for k in (1, 2):
+        check("--shard", f"{k}/2", "-f", f"json:shard{k}.json")
+    computed.clear()
+    merged = cli("merge", "shard1.json", "shard2.json", "-f", "json", cwd=stdlib_tree)
+    assert suggestions(merged) == suggestions(whole)
+    assert computed == []  # the whole run's breakdowns served the merged advice
