@@ -97,7 +97,7 @@ def _discover_jobs(
         settings.exclude,
         settings.respect_gitignore,
     )
-    jobs = [(file, display_path(file)) for file in found.files]
+    jobs = list(zip(found.files, found.shown, strict=True))
     if not jobs and not found.errors:
         shown = " ".join(str(p) for p in paths) or "."
         print(f"qualitygate: warning: no Python files found in {shown}", file=stderr)

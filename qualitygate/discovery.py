@@ -34,6 +34,7 @@ class Discovered:
 
     files: tuple[Path, ...]
     errors: tuple[AnalysisError, ...]
+    shown: tuple[str, ...] = ()  # each file's display path, in the same order (as reports show it)
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
@@ -178,8 +179,9 @@ def discover(
                 errors.append(AnalysisError(shown, None, problem))
             else:
                 found.setdefault(shown, path)
-    ordered = tuple(found[key] for key in sorted(found))
-    return Discovered(ordered, tuple(sorted(errors, key=lambda e: e.path)))
+    shown = tuple(sorted(found))
+    ordered = tuple(found[key] for key in shown)
+    return Discovered(ordered, tuple(sorted(errors, key=lambda e: e.path)), shown)
 
 
 def _is_under(path: Path, root: Path) -> bool:

@@ -175,3 +175,13 @@ def test_same_files_as_os_walk_on_the_stdlib(
         expected += [display_path(Path(dirpath) / n) for n in names]
     found = discover([STDLIB], tmp_path, (), [f"{name}/" for name in sorted(skip)], True)
     assert [display_path(p) for p in found.files] == sorted(expected)
+
+
+@pytest.mark.parametrize("spelling", [".", "./src", "src/../src/", "ROOT", "./src/m.py"])
+def test_shown_paths_are_the_display_paths(tree: Path, spelling: str) -> None:
+    """Reports name files by ``shown``; it must be what ``display_path`` says of each file."""
+    given = tree if spelling == "ROOT" else Path(spelling)
+    found = discover([given], tree)
+    assert found.files and len(found.shown) == len(found.files)
+    assert list(found.shown) == [display_path(f) for f in found.files]
+    assert list(found.shown) == sorted(found.shown)
