@@ -37,8 +37,8 @@ Breakdown = Callable[[list[str], FunctionMetrics], "list[CostSummary] | None"]
 
 
 def _head(v: Violation) -> str:
-    label = v.metric.value.replace("_", " ")
-    return f"{label} {format_number(v.value)} {v.comparison} {format_number(v.threshold)}"
+    """What broke, as the gate worded it: ``cognitive complexity 16 > 15``."""
+    return v.message
 
 
 def _where(cost: CostSummary) -> str:
