@@ -30,8 +30,10 @@ from qualitygate.serialize import (
 
 DIR_NAME = ".qualitygate_cache"
 ENV_VAR = "QUALITYGATE_CACHE_DIR"
-LAYOUT = 2  # the shape of the cache file; a new shape is a new file name, never a misread
+LAYOUT = 3  # the shape of the cache file; a new shape is a new file name, never a misread
 ENTRIES = b'"entries":'  # the checksum covers everything after this member name
+RECORDS = b',"records":['  # the last member: the report records, read by slicing, not parsing
+RECORD_HEAD = b'{"path":"",'  # a stored record's path is empty: the display path is this run's
 MAX_AGE_DAYS = 30
 SECONDS_PER_DAY = 86400
 CACHEDIR_TAG = (
@@ -60,20 +62,30 @@ class Entry:
     record: str = ""  # "file": the report's JSON record after its path, written as is when warm
 
     @classmethod
-    def parse(cls, raw: object) -> Entry | None:
-        """An entry from its JSON list, or None when the list is not one."""
-        if not (isinstance(raw, list) and len(raw) == 7):
+    def parse(cls, raw: object, records: memoryview) -> Entry | None:
+        """An entry from its JSON list and the records section, or None when it is not one."""
+        if not (isinstance(raw, list) and len(raw) == 8):
             return None
-        size, mtime_ns, digest, seen_day, kind, data, record = raw
-        if not (_ints(size, mtime_ns, seen_day) and isinstance(digest, str) and isinstance(record, str)):
+        size, mtime_ns, digest, seen_day, kind, data, start, length = raw
+        if not (_ints(size, mtime_ns, seen_day, start, length) and isinstance(digest, str)):
             return None
-        if (kind, type(data)) not in (("file", list), ("error", dict)):
+        if (kind, type(data)) == ("error", dict):
+            return cls(size, mtime_ns, digest, seen_day, kind, data)
+        if kind != "file" or type(data) is not list or start < 0:
             return None
-        return cls(size, mtime_ns, digest, seen_day, kind, data, record)
+        record = bytes(records[start : start + length])
+        if not record.startswith(RECORD_HEAD):
+            return None
+        try:
+            text = record[len(RECORD_HEAD) :].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return cls(size, mtime_ns, digest, seen_day, kind, data, text)
 
-    def dump(self) -> list[Any]:
-        """The compact JSON list this entry is stored as."""
-        return [self.size, self.mtime_ns, self.digest, self.seen_day, self.kind, self.data, self.record]
+    def dump(self, start: int, length: int) -> list[Any]:
+        """The compact JSON list this entry is stored as; its record sits at ``start`` in the
+        records section."""
+        return [self.size, self.mtime_ns, self.digest, self.seen_day, self.kind, self.data, start, length]
 
 
 def _names(values: object) -> list[str]:
@@ -366,10 +378,26 @@ class MetricsCache:
         self._dirty = False
 
     def _payload(self) -> bytes:
-        entries = {key: self.entries[key].dump() for key in sorted(self.entries)}
-        body = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        # The records are copied into reports unread, so a damaged file must be noticed: crc32
-        # over the entries catches a flipped byte or a hand edit for ~3 ms on the stdlib.
+        """``{"layout":3,"crc32":N,"entries":{...},"records":[{...},...]}``: one JSON document.
+
+        The records (each file's report record, with an empty path) come last, so reading the
+        cache parses the entries and only slices the records: they are 3/4 of the bytes and
+        would be parsed for nothing, since a report copies them as they are.
+        """
+        entries: dict[str, list[Any]] = {}
+        records: list[bytes] = []
+        start = 0
+        for key in sorted(self.entries):
+            entry = self.entries[key]
+            record = RECORD_HEAD + entry.record.encode("utf-8") if entry.kind == "file" else b""
+            entries[key] = entry.dump(start, len(record))
+            if record:
+                records.append(record)
+                start += len(record) + 1  # and the comma
+        index = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = index + RECORDS + b",".join(records) + b"]"
+        # Records are copied into reports unread, so a damaged file must be noticed: crc32 over
+        # the entries and records catches a flipped byte or a hand edit for ~1 ms on the stdlib.
         head = f'{{"layout":{LAYOUT},"crc32":{zlib.crc32(body)},'.encode()
         return head + ENTRIES + body + b"}"
 
@@ -377,21 +405,25 @@ class MetricsCache:
 def _read(file: Path) -> tuple[dict[str, Entry], list[str]]:
     try:
         data = file.read_bytes()
-        document = json.loads(data)
+        split = data.find(RECORDS)
+        # Only the part before the records is parsed; the records are sliced by offset.
+        document = json.loads(data[:split] + b"}") if split > 0 else None
     except FileNotFoundError:
         return {}, []
     except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
         return {}, [f"cannot read the cache {file} ({_read_failure(exc)}); measuring every file"]
+    if not isinstance(document, dict) or document.get("layout") != LAYOUT or not data.endswith(b"]}"):
+        return {}, [f"the cache {file} is not in the expected format; measuring every file"]
     if not _checksum_matches(data, document):
         return {}, [f"the cache {file} is damaged (its checksum does not match); measuring every file"]
-    return _entries_of(document, file)
+    return _entries_of(document, file, memoryview(data)[split + len(RECORDS) :])
 
 
-def _checksum_matches(data: bytes, document: Any) -> bool:
+def _checksum_matches(data: bytes, document: dict[str, Any]) -> bool:
     """Whether the bytes after ``"entries":`` (less the closing brace) have the stored crc32."""
     start = data.find(ENTRIES)
-    expected = document.get("crc32") if isinstance(document, dict) else None
-    if start < 0 or not _ints(expected) or not data.endswith(b"}"):
+    expected = document.get("crc32")
+    if start < 0 or not _ints(expected):
         return False
     return zlib.crc32(memoryview(data)[start + len(ENTRIES) : -1]) == expected
 
@@ -401,12 +433,14 @@ def _read_failure(exc: Exception) -> str:
     return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
-def _entries_of(document: Any, file: Path) -> tuple[dict[str, Entry], list[str]]:
+def _entries_of(
+    document: dict[str, Any], file: Path, records: memoryview
+) -> tuple[dict[str, Entry], list[str]]:
     """The well-formed entries of a decoded cache document, with a warning for what was dropped."""
-    raw = document.get("entries") if isinstance(document, dict) else None
-    if not isinstance(raw, dict) or document.get("layout") != LAYOUT:
+    raw = document.get("entries")
+    if not isinstance(raw, dict):
         return {}, [f"the cache {file} is not in the expected format; measuring every file"]
-    entries = {key: entry for key, value in raw.items() if (entry := Entry.parse(value))}
+    entries = {key: entry for key, value in raw.items() if (entry := Entry.parse(value, records))}
     if len(entries) < len(raw):
         return entries, [f"the cache {file} has {len(raw) - len(entries)} malformed entries; ignoring them"]
     return entries, []

@@ -18,6 +18,7 @@ from qualitygate.cache import (
     DIR_NAME,
     ENV_VAR,
     PACKAGE,
+    RECORDS,
     SECONDS_PER_DAY,
     MetricsCache,
     code_fingerprint,
@@ -166,8 +167,8 @@ def test_transient_errors_are_not_cached(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"\x00\xffnot json", b'{"layout": 2, "entries": [1, 2]}', b"[]", b'{"layout": 99, "entries": {}}',
-     b"[" * 100_000 + b"]" * 100_000, b'{"layout": 2, "entries": {"/x.py": [1, 2, "d", 3, "file", [], ""]'],
+    [b"\x00\xffnot json", b'{"layout": 3, "entries": [1, 2]}', b"[]", b'{"layout": 99, "entries": {}}',
+     b"[" * 100_000 + b"]" * 100_000, b'{"layout": 3, "entries": {"/x.py": [1, 2, "d", 3, "file", [], 0, 0]},"records":['],
     ids=["garbage", "entries-not-a-table", "not-an-object", "other-layout", "deep-nesting", "truncated"],
 )
 def test_corrupt_cache_is_a_warning_and_counts_as_empty(project, cli, measured, content: bytes) -> None:
@@ -184,15 +185,17 @@ def test_corrupt_cache_is_a_warning_and_counts_as_empty(project, cli, measured, 
     assert cli("check", cwd=root).err == "" and measured == []  # rewritten whole
 
 
-def _rewrite_entry(file: Path, suffix: str, change: Callable[[list], None], checksum: bool = True) -> None:
-    """Edit the stored entry of the file ending in ``suffix``; with ``checksum``, as if the cache
-    had been written that way (the crc32 matches), else as a hand edit would leave it."""
-    document = json.loads(file.read_bytes())
+def _rewrite_entry(file: Path, suffix: str, change: Callable[[list], None]) -> None:
+    """Edit the stored entry of the file ending in ``suffix`` as if the cache had been written that
+    way: the crc32 matches, so only the entry's own checks can catch it."""
+    data = file.read_bytes()
+    split = data.index(RECORDS)
+    document = json.loads(data[:split] + b"}")
     key = next(k for k in document["entries"] if k.endswith(suffix))
     change(document["entries"][key])
-    body = json.dumps(document["entries"], ensure_ascii=False, separators=(",", ":")).encode()
-    crc = zlib.crc32(body) if checksum else document["crc32"]
-    file.write_bytes(b'{"layout":%d,"crc32":%d,"entries":%s}' % (document["layout"], crc, body))
+    index = json.dumps(document["entries"], ensure_ascii=False, separators=(",", ":")).encode()
+    body = index + data[split:-1]  # the records, untouched
+    file.write_bytes(b'{"layout":%d,"crc32":%d,"entries":%s}' % (document["layout"], zlib.crc32(body), body))
 
 
 def test_malformed_entry_is_measured_again(project, cli, measured) -> None:
@@ -209,8 +212,10 @@ def test_hand_edited_cache_fails_its_checksum_and_counts_as_empty(project, cli, 
     """Stored JSON records are copied into reports unread: an edit must never reach a report."""
     root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
     reference = cli("check", "-f", "json", cwd=root)
-    lie = lambda entry: entry.__setitem__(6, entry[6].replace('"cyclomatic_complexity":', '"cc":'))  # noqa: E731
-    _rewrite_entry(cache_files(root)[0], "b.py", lie, checksum=False)
+    file = cache_files(root)[0]
+    data = file.read_bytes()
+    split = data.index(RECORDS)  # a record's key renamed, as a hand edit or a flipped bit would
+    file.write_bytes(data[:split] + data[split:].replace(b'"cyclomatic_complexity":', b'"cc":', 1))
     measured.clear()
     result = cli("check", "-f", "json", cwd=root)
     assert sorted(measured) == ["a.py", "b.py"] and result.out == reference.out
