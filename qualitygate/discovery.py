@@ -179,9 +179,9 @@ def discover(
                 errors.append(AnalysisError(shown, None, problem))
             else:
                 found.setdefault(shown, path)
-    shown = tuple(sorted(found))
-    ordered = tuple(found[key] for key in shown)
-    return Discovered(ordered, tuple(sorted(errors, key=lambda e: e.path)), shown)
+    names = tuple(sorted(found))
+    ordered = tuple(found[name] for name in names)
+    return Discovered(ordered, tuple(sorted(errors, key=lambda e: e.path)), names)
 
 
 def _is_under(path: Path, root: Path) -> bool:
