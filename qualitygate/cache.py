@@ -12,13 +12,14 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from qualitygate import __version__
 from qualitygate.atomic import write_atomic
 from qualitygate.metrics.options import MetricOptions
-from qualitygate.models import AnalysisError, FileMetrics
+from qualitygate.models import AnalysisError, FileMetrics, FunctionMetrics
 from qualitygate.serialize import (
     FileRow,
     error_from_dict,
@@ -202,16 +203,18 @@ def _decode(entry: Entry, display: str) -> Outcome:
 
 
 _NUMBER_TYPES = frozenset((int, float))
+FUNCTION_FIELDS = len(FunctionMetrics._fields)
 
 
 def _numbers_checked(row: FileRow) -> FileRow:
     """A damaged entry with a string or null metric would crash the gate later; reject it here
     so it counts as a miss (TypeError is what ``_hit`` treats as malformed)."""
     raw, cyclomatic, maintainability, halstead, _, functions, _ = row
-    values = [cyclomatic, maintainability, *raw, *halstead]
-    for f in functions:
-        values += f[2:]  # every field after name and qualname is a number
-    if not set(map(type, values)) <= _NUMBER_TYPES:
+    if functions and set(map(len, functions)) != {FUNCTION_FIELDS}:
+        raise TypeError("a function row has the wrong length")
+    # Column by column (zip is C-level): every field after name and qualname is a number.
+    columns = list(zip(*functions, strict=True))[2:]
+    if not set(map(type, chain([cyclomatic, maintainability], raw, halstead, *columns))) <= _NUMBER_TYPES:
         raise TypeError("a metric is not a number")
     return row
 

@@ -389,3 +389,20 @@ def test_entry_with_a_metric_of_the_wrong_type_is_measured_again(project, cli, m
     result = cli("check", "-f", "json", cwd=root)
     assert result.code == reference.code and result.out == reference.out
     assert measured == ["b.py"] and "malformed" in result.err
+
+
+@pytest.mark.parametrize("change", ["short", "long", "not-a-list"])
+def test_function_row_of_the_wrong_shape_is_measured_again(project, cli, measured, change) -> None:
+    """Rows are built positionally: one field too few or too many must never shift the metrics."""
+    root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
+    reference = cli("check", "-f", "json", cwd=root)
+    edits = {
+        "short": lambda entry: entry[5][5][0].pop(),
+        "long": lambda entry: entry[5][5][0].append(0),
+        "not-a-list": lambda entry: entry[5][5].__setitem__(0, 7),
+    }
+    _rewrite_entry(cache_files(root)[0], "b.py", edits[change])
+    measured.clear()
+    result = cli("check", "-f", "json", cwd=root)
+    assert result.code == reference.code and result.out == reference.out
+    assert measured == ["b.py"] and "malformed" in result.err
