@@ -189,12 +189,23 @@ def adoption_inputs(settings: Settings, options: CheckOptions) -> tuple[ChangedC
 
         changed = changed_code(options.diff_ref, settings.root)
     recorded = None
-    if options.use_baseline and (settings.root / settings.baseline).exists():
+    if options.use_baseline and _may_exist(settings.root / settings.baseline):
         from qualitygate.baseline import baseline_path
         from qualitygate.baseline import load as load_baseline
 
         recorded = load_baseline(baseline_path(settings.root, settings.baseline))
     return changed, recorded
+
+
+def _may_exist(path: Path) -> bool:
+    """False only when nothing is there: a loop or a permission problem is for ``load`` to report."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        pass
+    return True
 
 
 def run_baseline(

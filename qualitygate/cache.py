@@ -11,7 +11,7 @@ import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,14 @@ from typing import Any
 from qualitygate import __version__
 from qualitygate.atomic import write_atomic
 from qualitygate.metrics.options import MetricOptions
-from qualitygate.models import AnalysisError, FileMetrics, FunctionMetrics
+from qualitygate.models import (
+    AnalysisError,
+    FileMetrics,
+    FunctionMetrics,
+    Halstead,
+    RawMetrics,
+    Scope,
+)
 from qualitygate.serialize import (
     FileRow,
     error_from_dict,
@@ -198,25 +205,56 @@ def _encode(outcome: Outcome) -> Entry:
 def _decode(entry: Entry, display: str) -> Outcome:
     # Paths are not stored: the display path depends on where this run started.
     if entry.kind != "file":
-        return error_from_dict({**entry.data, "path": display})
-    return file_from_row(_numbers_checked(entry.data), display, entry.record)
+        return error_from_dict(_error_checked({**entry.data, "path": display}))
+    return file_from_row(_row_checked(entry.data), display, entry.record)
 
 
 _NUMBER_TYPES = frozenset((int, float))
 FUNCTION_FIELDS = len(FunctionMetrics._fields)
+RAW_FIELDS = len(fields(RawMetrics))
+HALSTEAD_FIELDS = len(fields(Halstead))
 
 
-def _numbers_checked(row: FileRow) -> FileRow:
-    """A damaged entry with a string or null metric would crash the gate later; reject it here
-    so it counts as a miss (TypeError is what ``_hit`` treats as malformed)."""
-    raw, cyclomatic, maintainability, halstead, _, functions, _ = row
+def _row_checked(row: FileRow) -> FileRow:
+    """Every value of a stored row has the type the models expect, or TypeError (what ``_hit``
+    treats as malformed: the file is measured again). The checksum already rules out damage;
+    this keeps a crafted entry from crashing the gate, or from gating other functions than the
+    stored record reports."""
+    raw, cyclomatic, maintainability, halstead, deps, functions, suppressions = row
+    if not (_lists(raw, halstead, deps, functions, suppressions) and len(deps) == 3
+            and (len(raw), len(halstead)) == (RAW_FIELDS, HALSTEAD_FIELDS)):  # fmt: skip
+        raise TypeError("a row part has the wrong shape")
     if functions and set(map(len, functions)) != {FUNCTION_FIELDS}:
         raise TypeError("a function row has the wrong length")
-    # Column by column (zip is C-level): every field after name and qualname is a number.
-    columns = list(zip(*functions, strict=True))[2:]
-    if not set(map(type, chain([cyclomatic, maintainability], raw, halstead, *columns))) <= _NUMBER_TYPES:
+    # Column by column (zip is C-level): name and qualname are strings, the rest numbers.
+    columns = list(zip(*functions, strict=True))
+    numbers = chain([cyclomatic, maintainability], raw, halstead, *columns[2:])
+    if not set(map(type, numbers)) <= _NUMBER_TYPES:
         raise TypeError("a metric is not a number")
+    if not _strings(*columns[:2], *deps):
+        raise TypeError("a name is not a string")
+    for line, scope, names, target, problem in suppressions:
+        if not (_ints(line, target) and scope in SCOPES and _lists(names) and _strings(names, [problem])):
+            raise TypeError("a suppression is malformed")
     return row
+
+
+SCOPES = frozenset(scope.value for scope in Scope)
+
+
+def _lists(*values: object) -> bool:
+    return all(type(value) is list for value in values)
+
+
+def _strings(*sequences: Sequence[object]) -> bool:
+    return all(set(map(type, sequence)) <= {str} for sequence in sequences)
+
+
+def _error_checked(data: dict[str, Any]) -> dict[str, Any]:
+    line, message = data.get("line"), data.get("message")
+    if not ((line is None or _ints(line)) and isinstance(message, str)):
+        raise TypeError("an error entry is malformed")
+    return data
 
 
 @contextmanager
@@ -397,12 +435,12 @@ class MetricsCache:
             if record:
                 records.append(record)
                 start += len(record) + 1  # and the comma
-        index = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # ASCII: a file name that is not UTF-8 (lone surrogates in Python) stays a valid key.
+        index = json.dumps(entries, separators=(",", ":")).encode("ascii")
         body = index + RECORDS + b",".join(records) + b"]"
         # Records are copied into reports unread, so a damaged file must be noticed: crc32 over
         # the entries and records catches a flipped byte or a hand edit for ~1 ms on the stdlib.
-        head = f'{{"layout":{LAYOUT},"crc32":{zlib.crc32(body)},'.encode()
-        return head + ENTRIES + body + b"}"
+        return checksummed(LAYOUT, body)
 
 
 def _read(file: Path) -> tuple[dict[str, Entry], list[str]]:
@@ -417,12 +455,17 @@ def _read(file: Path) -> tuple[dict[str, Entry], list[str]]:
         return {}, [f"cannot read the cache {file} ({_read_failure(exc)}); measuring every file"]
     if not isinstance(document, dict) or document.get("layout") != LAYOUT or not data.endswith(b"]}"):
         return {}, [f"the cache {file} is not in the expected format; measuring every file"]
-    if not _checksum_matches(data, document):
+    if not checksum_matches(data, document):
         return {}, [f"the cache {file} is damaged (its checksum does not match); measuring every file"]
     return _entries_of(document, file, memoryview(data)[split + len(RECORDS) :])
 
 
-def _checksum_matches(data: bytes, document: dict[str, Any]) -> bool:
+def checksummed(layout: int, body: bytes) -> bytes:
+    """``{"layout":L,"crc32":N,"entries":BODY}``, where N is the crc32 of BODY's bytes."""
+    return f'{{"layout":{layout},"crc32":{zlib.crc32(body)},'.encode() + ENTRIES + body + b"}"
+
+
+def checksum_matches(data: bytes, document: dict[str, Any]) -> bool:
     """Whether the bytes after ``"entries":`` (less the closing brace) have the stored crc32."""
     start = data.find(ENTRIES)
     expected = document.get("crc32")

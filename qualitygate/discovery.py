@@ -40,13 +40,25 @@ class Discovered:
 def display_path(path: Path, cwd: Path | None = None) -> str:
     """Relative to the working directory when under it, always with '/' separators."""
     if not path.is_absolute() and not path.drive:
-        return path.as_posix()  # (cwd / path).relative_to(cwd) is path itself: skip getcwd()
+        return printable(path.as_posix())  # (cwd / path).relative_to(cwd) is path itself
     cwd = cwd or Path.cwd()
     absolute = path if path.is_absolute() else cwd / path
     try:
-        return absolute.relative_to(cwd).as_posix()
+        return printable(absolute.relative_to(cwd).as_posix())
     except ValueError:
-        return absolute.as_posix()
+        return printable(absolute.as_posix())
+
+
+def printable(text: str) -> str:
+    """A path that any report can hold: bytes of a file name that are not UTF-8 (which Python
+    keeps as lone surrogates) are spelled ``\\xff``; every other name is returned as it is."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
 
 
 @dataclass(frozen=True)
@@ -176,9 +188,9 @@ def discover(
         base = root if _is_under(_absolute(given), root) or not given.is_dir() else _absolute(given)
         for shown, path, problem in _expand(given, _Filter(base, include, exclude, gitignore)):
             if problem is not None:
-                errors.append(AnalysisError(shown, None, problem))
+                errors.append(AnalysisError(printable(shown), None, problem))
             else:
-                found.setdefault(shown, path)
+                found.setdefault(printable(shown), path)
     names = tuple(sorted(found))
     ordered = tuple(found[name] for name in names)
     return Discovered(ordered, tuple(sorted(errors, key=lambda e: e.path)), names)

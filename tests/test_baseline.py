@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from qualitygate.baseline import Baseline, Entry, dumps
 from qualitygate.serialize import from_dict, to_dict
 
@@ -225,3 +227,17 @@ def test_a_result_with_baselined_and_fixed_offenders_round_trips(cli, repo) -> N
     report = _check(cli, repo).json()
     assert report["fixed"] and report["violations"][0]["baseline_value"] == 12
     assert to_dict(from_dict(report)) == report
+
+
+@pytest.mark.parametrize("kind", ["symlink-loop", "parent-is-a-file"])
+def test_a_baseline_path_that_cannot_be_read_is_an_error_not_no_baseline(cli, repo, kind) -> None:
+    """Only a missing baseline means "no baseline"; silently ignoring an unreadable one would
+    fail every recorded offender at once (or pass them, had it been read)."""
+    if kind == "symlink-loop":
+        (repo.root / ".qualitygate-baseline.json").symlink_to(repo.root / "loop")
+        (repo.root / "loop").symlink_to(repo.root / ".qualitygate-baseline.json")
+    else:
+        (repo.root / "pyproject.toml").write_text('[tool.qualitygate]\nbaseline = "notes.txt/baseline.json"\n')
+        (repo.root / "notes.txt").write_text("a file, not a folder\n")
+    result = cli("check", cwd=repo.root)
+    assert result.code == 2 and "cannot read the baseline" in result.err

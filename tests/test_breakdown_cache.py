@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from qualitygate.cache import checksummed
 from qualitygate.suggestions import breakdown_cache
 
 from .conftest import STDLIB, CliResult
@@ -164,30 +165,41 @@ def test_an_edited_function_gets_a_fresh_breakdown(
 
 
 def _garbage(file: Path) -> None:
-    file.write_bytes(b'{"layout": 1, "entries": {')
+    file.write_bytes(b'{"layout": 2, "entries": {')
 
 
 def _other_layout(file: Path) -> None:
     file.write_text('{"layout": 99, "entries": {}}', encoding="utf-8")
 
 
+def _write(file: Path, document: dict) -> None:
+    """Write ``document`` as the cache would: its crc32 matches, only the entries' checks can tell."""
+    body = json.dumps(document["entries"], separators=(",", ":")).encode("ascii")
+    file.write_bytes(checksummed(document["layout"], body))
+
+
+def _hand_edit(file: Path) -> None:
+    data = file.read_bytes()
+    file.write_bytes(data.replace(b"],[", b"], [", 1))  # still JSON, still well-formed: not the same bytes
+
+
 def _bad_row(file: Path) -> None:
     document = json.loads(file.read_bytes())
     for entry in document["entries"].values():
         entry[1][0][0] = "line one"  # a string where the line number belongs
-    file.write_text(json.dumps(document), encoding="utf-8")
+    _write(file, document)
 
 
 def _no_statements(file: Path) -> None:
     document = json.loads(file.read_bytes())
     document["entries"] = {key: [day, []] for key, (day, _) in document["entries"].items()}
-    file.write_text(json.dumps(document), encoding="utf-8")
+    _write(file, document)
 
 
 def _bad_entry(file: Path) -> None:
     document = json.loads(file.read_bytes())
     document["entries"] = {key: ["today", rows] for key, (_, rows) in document["entries"].items()}
-    file.write_text(json.dumps(document), encoding="utf-8")
+    _write(file, document)
 
 
 @pytest.mark.parametrize(
@@ -195,11 +207,12 @@ def _bad_entry(file: Path) -> None:
     [
         (_garbage, "cannot read the breakdown cache"),
         (_other_layout, "is not in the expected format"),
+        (_hand_edit, "its checksum does not match"),
         (_bad_row, "has a malformed entry; computing it again"),
         (_no_statements, "has a malformed entry; computing it again"),
         (_bad_entry, "malformed entries; ignoring them"),
     ],
-    ids=["bad-json", "other-layout", "bad-row", "no-statements", "bad-entry"],
+    ids=["bad-json", "other-layout", "hand-edit", "bad-row", "no-statements", "bad-entry"],
 )
 def test_a_damaged_cache_is_a_warning_and_the_same_advice(
     check: Run, cache: Path, damage: Callable[[Path], None], warning: str
@@ -248,7 +261,7 @@ def test_no_cache_neither_reads_nor_writes_the_breakdowns(
     _garbage(breakdown_file(cache))
     result = check("--no-cache")
     assert "breakdown cache" not in result.err  # not read
-    assert breakdown_file(cache).read_bytes() == b'{"layout": 1, "entries": {'  # not written
+    assert breakdown_file(cache).read_bytes() == b'{"layout": 2, "entries": {'  # not written
     assert any(w in s["text"] for s in suggestions(result) for w in DETAILED)
     fresh = tmp_path / "fresh"
     monkeypatch.setenv("QUALITYGATE_CACHE_DIR", str(fresh))
@@ -269,7 +282,7 @@ def test_entries_unseen_for_30_days_are_pruned(
     rows = next(iter(used.values()))[1]
     # Unseen for 31 days: dropped; for 29 days: kept; last seen 31 days ago but used now: kept.
     document["entries"] = {**used, "0" * 64: [today() - 31, rows], "1" * 64: [today() - 29, rows]}
-    file.write_text(json.dumps(document), encoding="utf-8")
+    _write(file, document)
     computed.clear()
     result = check()
     kept = entries(cache)

@@ -406,3 +406,27 @@ def test_function_row_of_the_wrong_shape_is_measured_again(project, cli, measure
     result = cli("check", "-f", "json", cwd=root)
     assert result.code == reference.code and result.out == reference.out
     assert measured == ["b.py"] and "malformed" in result.err
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["functions-not-a-list", "qualname-not-a-string", "suppression-names", "short-raw", "error-message"],
+)
+def test_crafted_entries_under_a_valid_checksum_are_measured_again(project, cli, measured, change) -> None:
+    """A checksum only proves the bytes are as written; every value must still have its type."""
+    source = "def g(x):  # qualitygate: ignore[QG001]\n" + BRANCHY.split("\n", 1)[1]
+    root = project({"pyproject.toml": PYPROJECT, "b.py": source, "c.py": "def (:\n"})
+    reference = cli("check", "-f", "json", cwd=root)
+    edits = {
+        "functions-not-a-list": ("b.py", lambda entry: entry[5].__setitem__(5, {})),
+        "qualname-not-a-string": ("b.py", lambda entry: entry[5][5][0].__setitem__(1, 7)),
+        "suppression-names": ("b.py", lambda entry: entry[5][6][0].__setitem__(2, [1])),
+        "short-raw": ("b.py", lambda entry: entry[5][0].pop()),
+        "error-message": ("c.py", lambda entry: entry[5].__setitem__("message", None)),
+    }
+    suffix, edit = edits[change]
+    _rewrite_entry(cache_files(root)[0], suffix, edit)
+    measured.clear()
+    result = cli("check", "-f", "json", cwd=root)
+    assert result.code == reference.code and result.out == reference.out
+    assert measured == [suffix] and "malformed" in result.err

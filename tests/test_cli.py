@@ -118,6 +118,25 @@ def test_bad_inputs_are_errors_and_the_rest_is_measured(project, cli) -> None:
     assert measured["big.py"]["raw"]["loc"] == 15000
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "gitlab", "github", "markdown"])
+def test_file_names_that_are_not_utf8_are_reported_not_crashed_on(project, cli, fmt: str) -> None:
+    """Linux allows any bytes in a name; Python keeps the non-UTF-8 ones as lone surrogates, which
+    no report (nor the cache) can write. They are spelled \\xNN, and measured like any file."""
+    branchy = "def g(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(12))
+    root = project({"good.py": "def ok():\n    return 1\n"})
+    (root / os.fsdecode(b"worse\xfe.py")).write_text(branchy + "    return -1\n")
+    (root / os.fsdecode(b"broken\xfd.py")).write_text("def (:\n")
+    for _ in range(2):  # cold, then warm from the cache
+        result = cli("check", ".", "-f", fmt, cwd=root)
+        assert result.code == 1 and "Traceback" not in result.err and "internal error" not in result.err
+        assert "suggestions failed" not in result.err
+    if fmt == "json":
+        report = result.json()
+        assert [f["path"] for f in report["files"]] == ["good.py", "worse\\xfe.py"]
+        assert [e["path"] for e in report["errors"]] == ["broken\\xfd.py"]
+        assert {v["path"] for v in report["violations"]} == {"worse\\xfe.py"}
+
+
 def test_unreadable_file(project, cli, monkeypatch: pytest.MonkeyPatch) -> None:
     root = project({"secret.py": "x = 1\n", "fine.py": "y = 2\n"})
     (root / "secret.py").chmod(0)

@@ -13,6 +13,8 @@ from qualitygate.cache import (
     MAX_AGE_DAYS,
     SECONDS_PER_DAY,
     cache_file,
+    checksum_matches,
+    checksummed,
     prepare_folder,
     prune_other_keys,
 )
@@ -22,7 +24,7 @@ from qualitygate.suggestions.breakdown import CostSummary
 from qualitygate.suggestions.rules import function_breakdown
 
 PREFIX = "breakdowns-"
-LAYOUT = 1  # the shape of the file; a new shape is a new layout, never a misread
+LAYOUT = 2  # the shape of the file; a new shape is a new layout, never a misread
 # A summary is stored as the list of its fields, in order; a row is well-formed when each value
 # has exactly its field's type (JSON gives bool for true/false, int for whole numbers).
 _TYPES = tuple(get_type_hints(CostSummary).values())
@@ -111,7 +113,8 @@ class BreakdownCache:
 
     def _read(self, file: Path) -> dict[str, Stored]:
         try:
-            document = json.loads(file.read_bytes())
+            data = file.read_bytes()
+            document = json.loads(data)
         except FileNotFoundError:
             return {}
         except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
@@ -121,6 +124,9 @@ class BreakdownCache:
         raw = document.get("entries") if isinstance(document, dict) else None
         if not isinstance(raw, dict) or document.get("layout") != LAYOUT:
             self.warn(f"the breakdown cache {file} is not in the expected format; {_AGAIN}")
+            return {}
+        if not checksum_matches(data, document):
+            self.warn(f"the breakdown cache {file} is damaged (its checksum does not match); {_AGAIN}")
             return {}
         entries = {key: value for key, value in raw.items() if _well_formed(value)}
         if len(entries) < len(raw):
@@ -138,13 +144,12 @@ class BreakdownCache:
             del self.entries[key]
         if not (self._dirty or stale):
             return
-        document = {
-            "layout": LAYOUT,
-            "entries": {key: self.entries[key] for key in sorted(self.entries)},
-        }
+        entries = {key: self.entries[key] for key in sorted(self.entries)}
+        # Under a crc32 like the metrics: a damaged entry must not change the advice unnoticed.
+        body = json.dumps(entries, separators=(",", ":")).encode("ascii")
         try:
             prepare_folder(self.file.parent)
-            write_atomic(self.file, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+            write_atomic(self.file, checksummed(LAYOUT, body))
             prune_other_keys(self.file, PREFIX, cutoff * SECONDS_PER_DAY)
         except OSError as exc:
             self.warn(f"cannot write the breakdown cache in {self.file.parent} "

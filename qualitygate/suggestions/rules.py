@@ -201,6 +201,8 @@ def parse_function(lines: list[str], func: FunctionMetrics) -> FunctionNode | No
             tree = ast.parse(padding + text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+    if not tree.body:  # nothing at those lines any more: the file is shorter, or unreadable
+        return None
     node = tree.body[0].body[0] if indented else tree.body[0]  # type: ignore[attr-defined]
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name != func.name:
         return None
@@ -263,8 +265,10 @@ def _file_suggestions(
         if key not in costs:  # one breakdown serves every rule the function breaks
             costs[key] = breakdown(lines, func)
         found = costs[key]
-        if found is not None:
-            yield _suggestion(v, function_advice(v, func, found))
+        # No breakdown (the file changed or cannot be read since measuring): the short advice,
+        # which rests on the measured metrics alone, rather than none.
+        text = brief_advice(v, func) if found is None else function_advice(v, func, found)
+        yield _suggestion(v, text)
 
 
 def rule_suggestions(
