@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from qualitygate.models import (
@@ -140,7 +141,8 @@ def encode_file(file: FileMetrics) -> str:
     """The file's compact JSON record; a record the cache stored is reused, not encoded again."""
     if file.stored_record is None:
         return encode(_file_to_dict(file))
-    return '{"path":' + encode(file.path) + "," + file.stored_record
+    # What encode(file.path) returns, without json.dumps's per-call set-up (732 calls warm).
+    return '{"path":' + encode_basestring(file.path) + "," + file.stored_record
 
 
 FileRow = list[Any]

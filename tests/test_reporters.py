@@ -442,3 +442,14 @@ def test_json_report_splices_stored_records_byte_for_byte() -> None:
     assert mixed == result  # the record is not a metric: equality ignores it
     assert render("json", mixed) == expected
     json.loads(render("json", mixed))  # and it is one valid document
+
+
+@pytest.mark.parametrize("path", ['quote".py', "é/ünï.py", "back\\slash.py", "tab\t.py", "bad\\xff.py"])
+def test_a_stored_record_under_any_path_is_the_encoded_record(path: str) -> None:
+    from dataclasses import replace
+
+    from qualitygate.serialize import encode, encode_file, file_to_dict, record_without_path
+
+    file = replace(fx.failing().files[0], path=path)
+    stored = replace(file, stored_record=record_without_path(file))
+    assert encode_file(stored) == encode(file_to_dict(file)) == encode_file(file)
