@@ -46,7 +46,7 @@ def churned(result: GateResult, rng: random.Random, share: float, run: int) -> G
     for index in rng.sample(range(len(files)), max(1, int(len(files) * share))):
         file = files[index]
         if file.functions:
-            first = dataclasses.replace(file.functions[0], cognitive_complexity=file.functions[0].cognitive_complexity + run)
+            first = file.functions[0]._replace(cognitive_complexity=file.functions[0].cognitive_complexity + run)
             files[index] = dataclasses.replace(file, functions=(first, *file.functions[1:]))
     return dataclasses.replace(result, files=tuple(files))
 

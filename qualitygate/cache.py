@@ -34,6 +34,7 @@ from qualitygate.serialize import (
     file_from_row,
     file_to_row,
     record_without_path,
+    with_record,
 )
 
 DIR_NAME = ".qualitygate_cache"
@@ -394,7 +395,7 @@ class MetricsCache:
             self.entries[key] = entry
             self._dirty = True
             if isinstance(outcome, FileMetrics):
-                outcome = dataclasses.replace(outcome, stored_record=entry.record)
+                outcome = with_record(outcome, entry.record)
             stored.append(outcome)
         return stored
 

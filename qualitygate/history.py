@@ -350,7 +350,7 @@ FileRow = tuple[bytes, Row, list[Row]]  # digest, file_states columns, function_
 def _file_rows(files: Iterable[FileMetrics], root: Path) -> list[FileRow]:
     rows: list[FileRow] = []
     for file in files:
-        file = replace(file, path=project_path(file.path, root), stored_record=None)
+        file = replace(file, path=project_path(file.path, root))
         # repr covers every field, including ones added later, so a new field means a new state.
         state: Row = (
             file.path, file.raw.loc, file.raw.sloc, file.cyclomatic_complexity,

@@ -110,9 +110,10 @@ class FileMetrics:
     functions: tuple[FunctionMetrics, ...] = ()
     suppressions: tuple[Suppression, ...] = ()  # read in the worker, where the source is (issue 4)
     # Not a metric: this file's JSON record without its path, as the cache stored it (issue 5),
-    # so a warm run writes it as is instead of encoding every function again. Derived from the
-    # fields above; ``serialize.encode_file`` trusts it only on the object the cache built.
-    stored_record: str | None = field(default=None, compare=False, repr=False)
+    # so a warm run writes it as is instead of encoding every function again. Set only through
+    # ``serialize.with_record`` on the object built from the same metrics; not an init field, so
+    # ``dataclasses.replace`` never carries it over to a copy with other metrics.
+    stored_record: str | None = field(default=None, init=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,13 @@ def encode_file(file: FileMetrics) -> str:
 FileRow = list[Any]
 
 
+def with_record(file: FileMetrics, record: str) -> FileMetrics:
+    """``file`` carrying ``record`` (from ``record_without_path`` of these very metrics)."""
+    copy = dataclasses.replace(file)  # the field is not an init field: never copied by replace
+    object.__setattr__(copy, "stored_record", record)
+    return copy
+
+
 def file_to_row(file: FileMetrics) -> FileRow:
     """The file's metrics as positional lists (no path): the cache's compact, fast-to-read form."""
     deps = file.dependencies
@@ -168,10 +175,11 @@ _function = functools.partial(tuple.__new__, FunctionMetrics)
 
 
 def file_from_row(row: FileRow, path: str, record: str | None = None) -> FileMetrics:
-    """Inverse of ``file_to_row``; raises TypeError or ValueError on a malformed row."""
+    """Inverse of ``file_to_row`` (with the stored ``record``, when given); raises TypeError or
+    ValueError on a malformed row."""
     raw, cyclomatic, maintainability, halstead, deps, functions, suppressions = row
     stdlib, third_party, local = deps
-    return FileMetrics(
+    file = FileMetrics(
         path,
         RawMetrics(*raw),
         cyclomatic,
@@ -180,8 +188,10 @@ def file_from_row(row: FileRow, path: str, record: str | None = None) -> FileMet
         Dependencies(tuple(stdlib), tuple(third_party), tuple(local)),
         tuple(map(_function, functions)),
         tuple([Suppression(s[0], Scope(s[1]), tuple(s[2]), s[3], s[4]) for s in suppressions]),
-        record,
     )
+    if record is not None:  # built here from the same entry: set, not copied
+        object.__setattr__(file, "stored_record", record)
+    return file
 
 
 def error_to_dict(error: AnalysisError) -> dict[str, Any]:
