@@ -1,4 +1,7 @@
-"""The incremental metrics cache: a file's measured metrics are reused while its bytes are unchanged."""
+"""The incremental metrics cache: a file's measured metrics are reused while its bytes are unchanged.
+
+Which entries to reuse, record and prune lives here; the bytes on disk in ``cache_format``.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -8,41 +11,28 @@ import json
 import os
 import sys
 import time
-import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from qualitygate import __version__
 from qualitygate.atomic import write_atomic
+from qualitygate.cache_format import (
+    LAYOUT,
+    Entry,
+    Outcome,
+    decode_entry,
+    dump_entries,
+    encode_entry,
+    read_entries,
+)
 from qualitygate.metrics.options import MetricOptions
-from qualitygate.models import (
-    AnalysisError,
-    FileMetrics,
-    FunctionMetrics,
-    Halstead,
-    RawMetrics,
-    Scope,
-)
-from qualitygate.serialize import (
-    FileRow,
-    error_from_dict,
-    error_to_dict,
-    file_from_row,
-    file_to_row,
-    record_without_path,
-    with_record,
-)
+from qualitygate.models import FileMetrics
+from qualitygate.serialize import with_record
 
 DIR_NAME = ".qualitygate_cache"
 ENV_VAR = "QUALITYGATE_CACHE_DIR"
-LAYOUT = 3  # the shape of the cache file; a new shape is a new file name, never a misread
-ENTRIES = b'"entries":'  # the checksum covers everything after this member name
-RECORDS = b',"records":['  # the last member: the report records, read by slicing, not parsing
-RECORD_HEAD = b'{"path":"",'  # a stored record's path is empty: the display path is this run's
 MAX_AGE_DAYS = 30
 SECONDS_PER_DAY = 86400
 CACHEDIR_TAG = (
@@ -54,56 +44,12 @@ CACHEDIR_TAG = (
 # caching them would repeat a stale error after the cause is fixed.
 TRANSIENT_ERRORS = ("cannot read file", "is a directory", "internal error", "out of memory")
 
-Outcome = FileMetrics | AnalysisError
 Job = tuple[Path, str]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One file's stored outcome, valid while the size and mtime, or else the digest, match."""
-
-    size: int
-    mtime_ns: int
-    digest: str
-    seen_day: int  # days since the epoch of the last run that saw the file (for pruning)
-    kind: str  # "file" (FileMetrics) or "error" (AnalysisError)
-    data: Any  # "file": the positional row of ``serialize.file_to_row``; "error": its JSON object
-    record: str = ""  # "file": the report's JSON record after its path, written as is when warm
-
-    @classmethod
-    def parse(cls, raw: object, records: memoryview) -> Entry | None:
-        """An entry from its JSON list and the records section, or None when it is not one."""
-        if not (isinstance(raw, list) and len(raw) == 8):
-            return None
-        size, mtime_ns, digest, seen_day, kind, data, start, length = raw
-        if not (_ints(size, mtime_ns, seen_day, start, length) and isinstance(digest, str)):
-            return None
-        if (kind, type(data)) == ("error", dict):
-            return cls(size, mtime_ns, digest, seen_day, kind, data)
-        if kind != "file" or type(data) is not list or start < 0:
-            return None
-        record = bytes(records[start : start + length])
-        if not record.startswith(RECORD_HEAD):
-            return None
-        try:
-            text = record[len(RECORD_HEAD) :].decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        return cls(size, mtime_ns, digest, seen_day, kind, data, text)
-
-    def dump(self, start: int, length: int) -> list[Any]:
-        """The compact JSON list this entry is stored as; its record sits at ``start`` in the
-        records section."""
-        return [self.size, self.mtime_ns, self.digest, self.seen_day, self.kind, self.data, start, length]
 
 
 def _names(values: object) -> list[str]:
     """The string names of a stored dependency list; a damaged entry's other values are skipped."""
     return [n for n in values if isinstance(n, str)] if isinstance(values, list) else []
-
-
-def _ints(*values: object) -> bool:
-    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
 def cache_dir(root: Path, environ: Mapping[str, str] = os.environ) -> Path:
@@ -196,68 +142,6 @@ def _cacheable(outcome: Outcome) -> bool:
     return isinstance(outcome, FileMetrics) or not outcome.message.startswith(TRANSIENT_ERRORS)
 
 
-def _encode(outcome: Outcome) -> Entry:
-    """The stored form of one outcome; the stamps are filled in by the caller."""
-    if isinstance(outcome, FileMetrics):
-        return Entry(0, 0, "", 0, "file", file_to_row(outcome), record_without_path(outcome))
-    return Entry(0, 0, "", 0, "error", error_to_dict(outcome))
-
-
-def _decode(entry: Entry, display: str) -> Outcome:
-    # Paths are not stored: the display path depends on where this run started.
-    if entry.kind != "file":
-        return error_from_dict(_error_checked({**entry.data, "path": display}))
-    return file_from_row(_row_checked(entry.data), display, entry.record)
-
-
-_NUMBER_TYPES = frozenset((int, float))
-FUNCTION_FIELDS = len(FunctionMetrics._fields)
-RAW_FIELDS = len(fields(RawMetrics))
-HALSTEAD_FIELDS = len(fields(Halstead))
-
-
-def _row_checked(row: FileRow) -> FileRow:
-    """Every value of a stored row has the type the models expect, or TypeError (what ``_hit``
-    treats as malformed: the file is measured again). The checksum already rules out damage;
-    this keeps a crafted entry from crashing the gate, or from gating other functions than the
-    stored record reports."""
-    raw, cyclomatic, maintainability, halstead, deps, functions, suppressions = row
-    if not (_lists(raw, halstead, deps, functions, suppressions) and len(deps) == 3
-            and (len(raw), len(halstead)) == (RAW_FIELDS, HALSTEAD_FIELDS)):  # fmt: skip
-        raise TypeError("a row part has the wrong shape")
-    if functions and set(map(len, functions)) != {FUNCTION_FIELDS}:
-        raise TypeError("a function row has the wrong length")
-    # Column by column (zip is C-level): name and qualname are strings, the rest numbers.
-    columns = list(zip(*functions, strict=True))
-    numbers = chain([cyclomatic, maintainability], raw, halstead, *columns[2:])
-    if not set(map(type, numbers)) <= _NUMBER_TYPES:
-        raise TypeError("a metric is not a number")
-    if not _strings(*columns[:2], *deps):
-        raise TypeError("a name is not a string")
-    for line, scope, names, target, problem in suppressions:
-        if not (_ints(line, target) and scope in SCOPES and _lists(names) and _strings(names, [problem])):
-            raise TypeError("a suppression is malformed")
-    return row
-
-
-SCOPES = frozenset(scope.value for scope in Scope)
-
-
-def _lists(*values: object) -> bool:
-    return all(type(value) is list for value in values)
-
-
-def _strings(*sequences: Sequence[object]) -> bool:
-    return all(set(map(type, sequence)) <= {str} for sequence in sequences)
-
-
-def _error_checked(data: dict[str, Any]) -> dict[str, Any]:
-    line, message = data.get("line"), data.get("message")
-    if not ((line is None or _ints(line)) and isinstance(message, str)):
-        raise TypeError("an error entry is malformed")
-    return data
-
-
 @contextmanager
 def _no_gc() -> Iterator[None]:
     """Pause the cyclic collector: a warm stdlib run builds ~500k objects with no cycles, and
@@ -296,7 +180,7 @@ class MetricsCache:
         file = cache_file(directory, options)
         today = int((time.time() if now is None else now) // SECONDS_PER_DAY)
         with _no_gc():
-            entries, warnings = _read(file)
+            entries, warnings = read_entries(file)
         return cls(file, entries, today, warnings, local_modules(options))
 
     def split(self, jobs: Sequence[Job]) -> tuple[list[Outcome], list[Job]]:
@@ -364,7 +248,7 @@ class MetricsCache:
 
     def _hit(self, key: str, entry: Entry, display: str) -> Outcome | None:
         try:
-            outcome = _decode(entry, display)
+            outcome = decode_entry(entry, display)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             del self.entries[key]
             self._dirty = True
@@ -390,7 +274,7 @@ class MetricsCache:
             if key is None or pending is None or not _cacheable(outcome):
                 stored.append(outcome)
                 continue
-            entry = dataclasses.replace(_encode(outcome), size=pending[0], mtime_ns=pending[1],
+            entry = dataclasses.replace(encode_entry(outcome), size=pending[0], mtime_ns=pending[1],
                                         digest=pending[2], seen_day=self.today)  # fmt: skip
             self.entries[key] = entry
             self._dirty = True
@@ -410,7 +294,7 @@ class MetricsCache:
             return
         try:
             prepare_folder(self.file.parent)
-            write_atomic(self.file, self._payload())
+            write_atomic(self.file, dump_entries(self.entries))
             prune_other_keys(self.file, PREFIX, cutoff * SECONDS_PER_DAY)
         except OSError as exc:
             self.warnings.append(
@@ -418,80 +302,6 @@ class MetricsCache:
                 "the next run measures every changed file again"
             )
         self._dirty = False
-
-    def _payload(self) -> bytes:
-        """``{"layout":3,"crc32":N,"entries":{...},"records":[{...},...]}``: one JSON document.
-
-        The records (each file's report record, with an empty path) come last, so reading the
-        cache parses the entries and only slices the records: they are 3/4 of the bytes and
-        would be parsed for nothing, since a report copies them as they are.
-        """
-        entries: dict[str, list[Any]] = {}
-        records: list[bytes] = []
-        start = 0
-        for key in sorted(self.entries):
-            entry = self.entries[key]
-            record = RECORD_HEAD + entry.record.encode("utf-8") if entry.kind == "file" else b""
-            entries[key] = entry.dump(start, len(record))
-            if record:
-                records.append(record)
-                start += len(record) + 1  # and the comma
-        # ASCII: a file name that is not UTF-8 (lone surrogates in Python) stays a valid key.
-        index = json.dumps(entries, separators=(",", ":")).encode("ascii")
-        body = index + RECORDS + b",".join(records) + b"]"
-        # Records are copied into reports unread, so a damaged file must be noticed: crc32 over
-        # the entries and records catches a flipped byte or a hand edit for ~1 ms on the stdlib.
-        return checksummed(LAYOUT, body)
-
-
-def _read(file: Path) -> tuple[dict[str, Entry], list[str]]:
-    try:
-        data = file.read_bytes()
-        split = data.find(RECORDS)
-        # Only the part before the records is parsed; the records are sliced by offset.
-        document = json.loads(data[:split] + b"}") if split > 0 else None
-    except FileNotFoundError:
-        return {}, []
-    except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
-        return {}, [f"cannot read the cache {file} ({_read_failure(exc)}); measuring every file"]
-    if not isinstance(document, dict) or document.get("layout") != LAYOUT or not data.endswith(b"]}"):
-        return {}, [f"the cache {file} is not in the expected format; measuring every file"]
-    if not checksum_matches(data, document):
-        return {}, [f"the cache {file} is damaged (its checksum does not match); measuring every file"]
-    return _entries_of(document, file, memoryview(data)[split + len(RECORDS) :])
-
-
-def checksummed(layout: int, body: bytes) -> bytes:
-    """``{"layout":L,"crc32":N,"entries":BODY}``, where N is the crc32 of BODY's bytes."""
-    return f'{{"layout":{layout},"crc32":{zlib.crc32(body)},'.encode() + ENTRIES + body + b"}"
-
-
-def checksum_matches(data: bytes, document: dict[str, Any]) -> bool:
-    """Whether the bytes after ``"entries":`` (less the closing brace) have the stored crc32."""
-    start = data.find(ENTRIES)
-    expected = document.get("crc32")
-    if start < 0 or not _ints(expected):
-        return False
-    return zlib.crc32(memoryview(data)[start + len(ENTRIES) : -1]) == expected
-
-
-def _read_failure(exc: Exception) -> str:
-    """The OS's own wording when there is one, else the exception's text."""
-    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-
-
-def _entries_of(
-    document: dict[str, Any], file: Path, records: memoryview
-) -> tuple[dict[str, Entry], list[str]]:
-    """The well-formed entries of a decoded cache document, with a warning for what was dropped."""
-    raw = document.get("entries")
-    if not isinstance(raw, dict):
-        return {}, [f"the cache {file} is not in the expected format; measuring every file"]
-    entries = {key: entry for key, value in raw.items() if (entry := Entry.parse(value, records))}
-    if len(entries) < len(raw):
-        return entries, [f"the cache {file} has {len(raw) - len(entries)} malformed entries; ignoring them"]
-    return entries, []
-
 
 def prepare_folder(directory: Path) -> None:
     """Create the folder with CACHEDIR.TAG (backup tools skip it) and a .gitignore of ``*``."""

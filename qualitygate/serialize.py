@@ -170,7 +170,7 @@ def file_to_row(file: FileMetrics) -> FileRow:
 
 
 # FunctionMetrics._make without its length check: 16,500 calls to a Python classmethod are 3 ms
-# of a warm run. The cache checks each row's length (cache._numbers_checked) before this runs.
+# of a warm run. The cache checks each row's length (cache_format._row_checked) first.
 _function = functools.partial(tuple.__new__, FunctionMetrics)
 
 

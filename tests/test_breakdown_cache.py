@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from qualitygate.cache import checksummed
+from qualitygate.cache_format import checksummed
 from qualitygate.suggestions import breakdown_cache
 
 from .conftest import STDLIB, CliResult

@@ -18,12 +18,12 @@ from qualitygate.cache import (
     DIR_NAME,
     ENV_VAR,
     PACKAGE,
-    RECORDS,
     SECONDS_PER_DAY,
     MetricsCache,
     code_fingerprint,
     key_parts,
 )
+from qualitygate.cache_format import RECORDS
 from qualitygate.config import load_settings
 from qualitygate.models import AnalysisError
 

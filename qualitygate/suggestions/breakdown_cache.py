@@ -13,11 +13,10 @@ from qualitygate.cache import (
     MAX_AGE_DAYS,
     SECONDS_PER_DAY,
     cache_file,
-    checksum_matches,
-    checksummed,
     prepare_folder,
     prune_other_keys,
 )
+from qualitygate.cache_format import checksum_matches, checksummed
 from qualitygate.metrics.options import MetricOptions
 from qualitygate.models import FunctionMetrics
 from qualitygate.suggestions.breakdown import CostSummary
