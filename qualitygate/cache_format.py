@@ -57,14 +57,8 @@ class Entry:
             return None
         if (kind, type(data)) == ("error", dict):
             return cls(size, mtime_ns, digest, seen_day, kind, data)
-        if kind != "file" or type(data) is not list or start < 0:
-            return None
-        record = bytes(records[start : start + length])
-        if not record.startswith(RECORD_HEAD):
-            return None
-        try:
-            text = record[len(RECORD_HEAD) :].decode("utf-8")
-        except UnicodeDecodeError:
+        text = _record_text(records, start, length)
+        if kind != "file" or type(data) is not list or text is None:
             return None
         return cls(size, mtime_ns, digest, seen_day, kind, data, text)
 
@@ -98,6 +92,17 @@ RAW_FIELDS = len(fields(RawMetrics))
 HALSTEAD_FIELDS = len(fields(Halstead))
 
 
+def _record_text(records: memoryview, start: int, length: int) -> str | None:
+    """The stored record at ``start`` without its empty path, or None when it is not one."""
+    record = bytes(records[start : start + length]) if start >= 0 else b""
+    if not record.startswith(RECORD_HEAD):
+        return None
+    try:
+        return record[len(RECORD_HEAD) :].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _row_checked(row: FileRow) -> FileRow:
     """Every value of a stored row has the type the models expect, or TypeError (which the cache
     treats as malformed: the file is measured again). The checksum already rules out damage;
@@ -116,10 +121,14 @@ def _row_checked(row: FileRow) -> FileRow:
         raise TypeError("a metric is not a number")
     if not _strings(*columns[:2], *deps):
         raise TypeError("a name is not a string")
+    _suppressions_checked(suppressions)
+    return row
+
+
+def _suppressions_checked(suppressions: list[Any]) -> None:
     for line, scope, names, target, problem in suppressions:
         if not (_ints(line, target) and scope in SCOPES and _lists(names) and _strings(names, [problem])):
             raise TypeError("a suppression is malformed")
-    return row
 
 
 SCOPES = frozenset(scope.value for scope in Scope)

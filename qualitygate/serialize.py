@@ -77,14 +77,28 @@ def violation_to_dict(v: Violation) -> dict[str, Any]:
     }
 
 
-def to_dict(result: GateResult, files: bool = True) -> dict[str, Any]:
-    """The whole report, in the fixed key order of schema version 1 (``files=False``: without
-    the ``files`` member, for a writer that encodes the records itself)."""
-    document = {
+def to_dict(result: GateResult) -> dict[str, Any]:
+    """The whole report, in the fixed key order of schema version 1."""
+    return {
+        **report_head(result),
+        "files": [_file_to_dict(f) for f in result.files],
+        **report_tail(result),
+    }
+
+
+def report_head(result: GateResult) -> dict[str, Any]:
+    """The members before ``files``: a writer that encodes the file records itself needs both
+    halves apart (reporters.json_format)."""
+    return {
         "version": SCHEMA_VERSION,
         "passed": result.passed,
         "summary": dataclasses.asdict(result.summary),
-        "files": [_file_to_dict(f) for f in result.files] if files else [],
+    }
+
+
+def report_tail(result: GateResult) -> dict[str, Any]:
+    """The members after ``files``, in schema order."""
+    return {
         "violations": [violation_to_dict(v) for v in result.violations],
         "errors": [dataclasses.asdict(e) for e in result.errors],
         # Offenders that do not fail, in lists of their own so older readers see no change (issue 4).
@@ -95,9 +109,6 @@ def to_dict(result: GateResult, files: bool = True) -> dict[str, Any]:
         # Advice that never changes the verdict (issue 6); docs/suggestions.md.
         "suggestions": [suggestion_to_dict(s) for s in result.suggestions],
     }
-    if not files:
-        del document["files"]
-    return document
 
 
 def _file_from_dict(data: dict[str, Any]) -> FileMetrics:

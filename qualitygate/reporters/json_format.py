@@ -5,7 +5,7 @@ from typing import TextIO
 
 from qualitygate.models import GateResult
 from qualitygate.reporters import ReportContext
-from qualitygate.serialize import encode, encode_file, to_dict
+from qualitygate.serialize import encode, encode_file, report_head, report_tail
 
 
 def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
@@ -15,9 +15,7 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     which costs more than measuring the stdlib's 700 files takes on a warm cache. Pipe to
     ``python -m json.tool`` or ``jq`` to read it.
     """
-    document = to_dict(result, files=False)
-    head = encode({key: document.pop(key) for key in ("version", "passed", "summary")})
     # Files are spliced in as records: a warm run reuses the ones the cache stored (issue 5).
-    stream.write(head[:-1] + ',"files":[')
+    stream.write(encode(report_head(result))[:-1] + ',"files":[')
     stream.write(",".join(map(encode_file, result.files)))
-    stream.write("]," + encode(document)[1:] + "\n")
+    stream.write("]," + encode(report_tail(result))[1:] + "\n")

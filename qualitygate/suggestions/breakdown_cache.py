@@ -120,13 +120,11 @@ class BreakdownCache:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.warn(f"cannot read the breakdown cache {file} ({reason}); {_AGAIN}")
             return {}
-        raw = document.get("entries") if isinstance(document, dict) else None
-        if not isinstance(raw, dict) or document.get("layout") != LAYOUT:
-            self.warn(f"the breakdown cache {file} is not in the expected format; {_AGAIN}")
+        problem = _document_problem(data, document)
+        if problem:
+            self.warn(f"the breakdown cache {file} {problem}; {_AGAIN}")
             return {}
-        if not checksum_matches(data, document):
-            self.warn(f"the breakdown cache {file} is damaged (its checksum does not match); {_AGAIN}")
-            return {}
+        raw = document["entries"]
         entries = {key: value for key, value in raw.items() if _well_formed(value)}
         if len(entries) < len(raw):
             dropped = len(raw) - len(entries)
@@ -141,19 +139,31 @@ class BreakdownCache:
         stale = [key for key, (seen_day, _) in self.entries.items() if seen_day < cutoff]
         for key in stale:
             del self.entries[key]
-        if not (self._dirty or stale):
-            return
-        entries = {key: self.entries[key] for key in sorted(self.entries)}
+        if self._dirty or stale:
+            self._write(self.file, self.entries, cutoff)
+        self._dirty = False
+
+    def _write(self, file: Path, stored: dict[str, Stored], cutoff: int) -> None:
+        entries = {key: stored[key] for key in sorted(stored)}
         # Under a crc32 like the metrics: a damaged entry must not change the advice unnoticed.
         body = json.dumps(entries, separators=(",", ":")).encode("ascii")
         try:
-            prepare_folder(self.file.parent)
-            write_atomic(self.file, checksummed(LAYOUT, body))
-            prune_other_keys(self.file, PREFIX, cutoff * SECONDS_PER_DAY)
+            prepare_folder(file.parent)
+            write_atomic(file, checksummed(LAYOUT, body))
+            prune_other_keys(file, PREFIX, cutoff * SECONDS_PER_DAY)
         except OSError as exc:
-            self.warn(f"cannot write the breakdown cache in {self.file.parent} "
+            self.warn(f"cannot write the breakdown cache in {file.parent} "
                       f"({exc.strerror or exc}); the next run computes the breakdowns again")  # fmt: skip
-        self._dirty = False
+
+
+def _document_problem(data: bytes, document: Any) -> str:
+    """What is wrong with a decoded breakdowns document as a whole; "" when nothing is."""
+    raw = document.get("entries") if isinstance(document, dict) else None
+    if not isinstance(raw, dict) or document.get("layout") != LAYOUT:
+        return "is not in the expected format"
+    if not checksum_matches(data, document):
+        return "is damaged (its checksum does not match)"
+    return ""
 
 
 def _well_formed(value: object) -> bool:
