@@ -189,11 +189,11 @@ def adoption_inputs(settings: Settings, options: CheckOptions) -> tuple[ChangedC
 
         changed = changed_code(options.diff_ref, settings.root)
     recorded = None
-    if options.use_baseline and _may_exist(settings.root / settings.baseline):
-        from qualitygate.baseline import baseline_path
+    target = settings.root / settings.baseline  # baseline.baseline_path, before importing it
+    if options.use_baseline and _may_exist(target):
         from qualitygate.baseline import load as load_baseline
 
-        recorded = load_baseline(baseline_path(settings.root, settings.baseline))
+        recorded = load_baseline(target)
     return changed, recorded
 
 

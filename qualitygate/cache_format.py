@@ -184,7 +184,7 @@ def read_entries(file: Path) -> tuple[dict[str, Entry], list[str]]:
     except FileNotFoundError:
         return {}, []
     except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
-        return {}, [f"cannot read the cache {file} ({_read_failure(exc)}); measuring every file"]
+        return {}, [f"cannot read the cache {file} ({read_failure(exc)}); measuring every file"]
     if not isinstance(document, dict) or document.get("layout") != LAYOUT or not data.endswith(b"]}"):
         return {}, [f"the cache {file} is not in the expected format; measuring every file"]
     if not checksum_matches(data, document):
@@ -206,7 +206,7 @@ def checksum_matches(data: bytes, document: dict[str, Any]) -> bool:
     return zlib.crc32(memoryview(data)[start + len(ENTRIES) : -1]) == expected
 
 
-def _read_failure(exc: Exception) -> str:
+def read_failure(exc: Exception) -> str:
     """The OS's own wording when there is one, else the exception's text."""
     return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 

@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from qualitygate.cache import (
     code_fingerprint,
     key_parts,
 )
-from qualitygate.cache_format import RECORDS
+from qualitygate.cache_format import RECORDS, checksummed
 from qualitygate.config import load_settings
 from qualitygate.models import AnalysisError
 
@@ -195,7 +194,7 @@ def _rewrite_entry(file: Path, suffix: str, change: Callable[[list], None]) -> N
     change(document["entries"][key])
     index = json.dumps(document["entries"], ensure_ascii=False, separators=(",", ":")).encode()
     body = index + data[split:-1]  # the records, untouched
-    file.write_bytes(b'{"layout":%d,"crc32":%d,"entries":%s}' % (document["layout"], zlib.crc32(body), body))
+    file.write_bytes(checksummed(document["layout"], body))
 
 
 def test_malformed_entry_is_measured_again(project, cli, measured) -> None:

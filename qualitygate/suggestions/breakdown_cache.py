@@ -16,7 +16,7 @@ from qualitygate.cache import (
     prepare_folder,
     prune_other_keys,
 )
-from qualitygate.cache_format import checksum_matches, checksummed
+from qualitygate.cache_format import checksum_matches, checksummed, read_failure
 from qualitygate.metrics.options import MetricOptions
 from qualitygate.models import FunctionMetrics
 from qualitygate.suggestions.breakdown import CostSummary
@@ -117,8 +117,7 @@ class BreakdownCache:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.warn(f"cannot read the breakdown cache {file} ({reason}); {_AGAIN}")
+            self.warn(f"cannot read the breakdown cache {file} ({read_failure(exc)}); {_AGAIN}")
             return {}
         problem = _document_problem(data, document)
         if problem:

@@ -36,11 +36,6 @@ SourceReader = Callable[[str], "str | None"]
 Breakdown = Callable[[list[str], FunctionMetrics], "list[CostSummary] | None"]
 
 
-def _head(v: Violation) -> str:
-    """What broke, as the gate worded it: ``cognitive complexity 16 > 15``."""
-    return v.message
-
-
 def _where(cost: CostSummary) -> str:
     if cost.name:
         return f"the nested {cost.kind} `{cost.name}` at line {cost.line}"
@@ -168,7 +163,7 @@ def function_advice(v: Violation, func: FunctionMetrics, costs: list[CostSummary
         parts = _cyclomatic(v, costs)
     else:
         parts = _maintainability(func, costs)
-    return f"{_head(v)}: " + "; ".join(parts + _shape(func))
+    return f"{v.message}: " + "; ".join(parts + _shape(func))
 
 
 def file_advice(v: Violation, file: FileMetrics) -> str:
@@ -179,9 +174,9 @@ def file_advice(v: Violation, file: FileMetrics) -> str:
     worst = heapq.nsmallest(3, file.functions, key=lambda f: (-f.cyclomatic_complexity, f.lineno))
     worst = [f for f in worst if f.cyclomatic_complexity > 1]
     if not worst:
-        return f"{_head(v)}: {size}; split the module into smaller ones"
+        return f"{v.message}: {size}; split the module into smaller ones"
     names = ", ".join(f"`{f.qualname}` ({f.cyclomatic_complexity})" for f in worst)
-    return (f"{_head(v)}: {size}; the most complex functions are {names}: simplify them "
+    return (f"{v.message}: {size}; the most complex functions are {names}: simplify them "
             "or move some into another module")  # fmt: skip
 
 
@@ -238,7 +233,7 @@ def brief_advice(v: Violation, func: FunctionMetrics) -> str:
         parts = _maintainability(func, [])
     else:
         parts = [_BRIEF[v.metric]]
-    return f"{_head(v)}: " + "; ".join(parts + _shape(func))
+    return f"{v.message}: " + "; ".join(parts + _shape(func))
 
 
 def _file_suggestions(
