@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import hashlib
 import json
 import os
 import sys
 import time
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,10 +76,11 @@ PACKAGE = Path(__file__).resolve().parent
 
 
 def code_fingerprint(package: Path = PACKAGE) -> str:
-    """The size and mtime of each of qualitygate's own modules.
+    """The size and mtime of each of qualitygate's own modules, one line each.
 
     The version alone is not enough in a checkout or an editable install: code edited between
-    two releases must not be served the metrics the old code measured.
+    two releases must not be served the metrics the old code measured. Kept whole rather than
+    hashed: the key is stored in the cache file and compared in full (``cache_file``).
     """
     stamps = []
     for folder, subfolders, names in os.walk(package):
@@ -87,7 +88,7 @@ def code_fingerprint(package: Path = PACKAGE) -> str:
         for name in sorted(n for n in names if n.endswith(".py")):
             stat = os.stat(os.path.join(folder, name))
             stamps.append(f"{os.path.relpath(os.path.join(folder, name), package)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:16]
+    return "\n".join(stamps)
 
 
 def local_modules(options: MetricOptions) -> frozenset[str]:
@@ -120,14 +121,26 @@ def _module_name(entry: os.DirEntry[str]) -> str:
 PREFIX = "metrics-"
 
 
-def cache_file(directory: Path, options: MetricOptions, prefix: str = PREFIX) -> Path:
-    """The file holding the entries for this key (other keys live side by side)."""
-    text = json.dumps(key_parts(options), sort_keys=True)
-    return directory / f"{prefix}{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+def cache_key(options: MetricOptions) -> str:
+    """``key_parts`` as one canonical text: every cache file stores it and is used only when the
+    stored text is this very one."""
+    return json.dumps(key_parts(options), sort_keys=True)
+
+
+def cache_file(directory: Path, key: str, prefix: str = PREFIX) -> Path:
+    """The file holding the entries for this key (other keys live side by side).
+
+    The name is a crc32 of the key, only to spread keys over files: the key inside the file is
+    what decides (see ``cache_format.read_entries``), so no cryptographic hash, and no loading
+    OpenSSL's, on a warm run.
+    """
+    return directory / f"{prefix}{zlib.crc32(key.encode()):08x}.json"
 
 
 def file_digest(path: Path) -> str | None:
     """sha256 of the file's bytes, or None when it cannot be read (measuring will say why)."""
+    import hashlib  # only files that changed are hashed: a warm run never loads OpenSSL
+
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as handle:
@@ -161,12 +174,14 @@ class MetricsCache:
     def __init__(
         self,
         file: Path,
+        key: str,
         entries: dict[str, Entry],
         today: int,
         warnings: list[str],
         local_names: frozenset[str] = frozenset(),
     ):
         self.file = file
+        self.key = key
         self.entries = entries
         self.local_names = local_names
         self.today = today
@@ -177,11 +192,12 @@ class MetricsCache:
     @classmethod
     def load(cls, directory: Path, options: MetricOptions, now: float | None = None) -> MetricsCache:
         """Read the cache for these options; a missing, corrupt or unreadable one counts as empty."""
-        file = cache_file(directory, options)
+        key = cache_key(options)
+        file = cache_file(directory, key)
         today = int((time.time() if now is None else now) // SECONDS_PER_DAY)
         with _no_gc():
-            entries, warnings = read_entries(file)
-        return cls(file, entries, today, warnings, local_modules(options))
+            entries, warnings = read_entries(file, key)
+        return cls(file, key, entries, today, warnings, local_modules(options))
 
     def split(self, jobs: Sequence[Job]) -> tuple[list[Outcome], list[Job]]:
         """The outcomes found in the cache, and the jobs that must be measured."""
@@ -249,7 +265,7 @@ class MetricsCache:
     def _hit(self, key: str, entry: Entry, display: str) -> Outcome | None:
         try:
             outcome = decode_entry(entry, display)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
             del self.entries[key]
             self._dirty = True
             self.warnings.append(f"cache entry for {display} is malformed ({exc!r}); measuring it again")
@@ -279,7 +295,7 @@ class MetricsCache:
             self.entries[key] = entry
             self._dirty = True
             if isinstance(outcome, FileMetrics):
-                outcome = with_record(outcome, entry.record)
+                outcome = with_record(outcome, entry.record, entry.digest)
             stored.append(outcome)
         return stored
 
@@ -294,7 +310,7 @@ class MetricsCache:
             return
         try:
             prepare_folder(self.file.parent)
-            write_atomic(self.file, dump_entries(self.entries))
+            write_atomic(self.file, dump_entries(self.entries, self.key))
             prune_other_keys(self.file, PREFIX, cutoff * SECONDS_PER_DAY)
         except OSError as exc:
             self.warnings.append(

@@ -1,4 +1,4 @@
-"""The cache file's bytes (layout 3): entries of positional rows, the report records after them,
+"""The cache file's bytes (layout 4): entries of positional rows, the report records after them,
 a crc32 over both; and the checks every stored value passes before the gate sees it."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from qualitygate.models import (
     AnalysisError,
@@ -27,7 +27,7 @@ from qualitygate.serialize import (
     record_without_path,
 )
 
-LAYOUT = 3  # the shape of the cache file; a new shape is a new file name, never a misread
+LAYOUT = 4  # the shape of the cache file; a new shape is a new file name, never a misread
 ENTRIES = b'"entries":'  # the checksum covers everything after this member name
 RECORDS = b',"records":['  # the last member: the report records, read by slicing, not parsing
 RECORD_HEAD = b'{"path":"",'  # a stored record's path is empty: the display path is this run's
@@ -83,10 +83,9 @@ def decode_entry(entry: Entry, display: str) -> Outcome:
     # Paths are not stored: the display path depends on where this run started.
     if entry.kind != "file":
         return error_from_dict(_error_checked({**entry.data, "path": display}))
-    return file_from_row(_row_checked(entry.data), display, entry.record)
+    return file_from_row(_row_checked(entry.data), display, (entry.record, entry.digest))
 
 
-_NUMBER_TYPES = frozenset((int, float))
 FUNCTION_FIELDS = len(FunctionMetrics._fields)
 RAW_FIELDS = len(fields(RawMetrics))
 HALSTEAD_FIELDS = len(fields(Halstead))
@@ -104,23 +103,19 @@ def _record_text(records: memoryview, start: int, length: int) -> str | None:
 
 
 def _row_checked(row: FileRow) -> FileRow:
-    """Every value of a stored row has the type the models expect, or TypeError (which the cache
+    """Every value of a stored row has a type the models can use, or TypeError (which the cache
     treats as malformed: the file is measured again). The checksum already rules out damage;
     this keeps a crafted entry from crashing the gate, or from gating other functions than the
     stored record reports."""
-    raw, cyclomatic, maintainability, halstead, deps, functions, suppressions = row
-    if not (_lists(raw, halstead, deps, functions, suppressions) and len(deps) == 3
-            and (len(raw), len(halstead)) == (RAW_FIELDS, HALSTEAD_FIELDS)):  # fmt: skip
+    raw, cyclomatic, maintainability, halstead, deps, columns, suppressions = row
+    if not (_lists(raw, halstead, deps, columns, suppressions, *columns) and len(deps) == 3
+            and (len(raw), len(halstead), len(columns)) == (RAW_FIELDS, HALSTEAD_FIELDS, FUNCTION_FIELDS)
+            and len(set(map(len, columns))) == 1):  # fmt: skip
         raise TypeError("a row part has the wrong shape")
-    if functions and set(map(len, functions)) != {FUNCTION_FIELDS}:
-        raise TypeError("a function row has the wrong length")
-    # Column by column (zip is C-level): name and qualname are strings, the rest numbers.
-    columns = list(zip(*functions, strict=True))
-    numbers = chain([cyclomatic, maintainability], raw, halstead, *columns[2:])
-    if not set(map(type, numbers)) <= _NUMBER_TYPES:
-        raise TypeError("a metric is not a number")
-    if not _strings(*columns[:2], *deps):
-        raise TypeError("a name is not a string")
+    # Whole columns at C speed: sum() takes only numbers (a string, null, list or object raises
+    # TypeError; true and false count as 1 and 0, as Python does), join() only strings.
+    sum(chain([cyclomatic, maintainability], raw, halstead, *columns[2:]))
+    "".join(chain(columns[0], columns[1], *deps))
     _suppressions_checked(suppressions)
     return row
 
@@ -149,8 +144,8 @@ def _error_checked(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def dump_entries(entries: Mapping[str, Entry]) -> bytes:
-    """``{"layout":3,"crc32":N,"entries":{...},"records":[{...},...]}``: one JSON document.
+def dump_entries(entries: Mapping[str, Entry], key: str) -> bytes:
+    """``{"layout":4,"key":K,"crc32":N,"entries":{...},"records":[{...},...]}``: one JSON document.
 
     The records (each file's report record, with an empty path) come last, so reading the
     cache parses the entries and only slices the records: they are 3/4 of the bytes and
@@ -159,10 +154,10 @@ def dump_entries(entries: Mapping[str, Entry]) -> bytes:
     index_of: dict[str, list[Any]] = {}
     records: list[bytes] = []
     start = 0
-    for key in sorted(entries):
-        entry = entries[key]
+    for path in sorted(entries):
+        entry = entries[path]
         record = RECORD_HEAD + entry.record.encode("utf-8") if entry.kind == "file" else b""
-        index_of[key] = entry.dump(start, len(record))
+        index_of[path] = entry.dump(start, len(record))
         if record:
             records.append(record)
             start += len(record) + 1  # and the comma
@@ -171,11 +166,12 @@ def dump_entries(entries: Mapping[str, Entry]) -> bytes:
     body = index + RECORDS + b",".join(records) + b"]"
     # Records are copied into reports unread, so a damaged file must be noticed: crc32 over
     # the entries and records catches a flipped byte or a hand edit for ~1 ms on the stdlib.
-    return checksummed(LAYOUT, body)
+    return checksummed(LAYOUT, key, body)
 
 
-def read_entries(file: Path) -> tuple[dict[str, Entry], list[str]]:
-    """The well-formed entries stored in ``file``, with warnings; a missing file has none."""
+def read_entries(file: Path, key: str) -> tuple[dict[str, Entry], list[str]]:
+    """The well-formed entries stored in ``file`` under ``key``, with warnings; a missing file
+    has none."""
     try:
         data = file.read_bytes()
         split = data.find(RECORDS)
@@ -185,16 +181,24 @@ def read_entries(file: Path) -> tuple[dict[str, Entry], list[str]]:
         return {}, []
     except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
         return {}, [f"cannot read the cache {file} ({read_failure(exc)}); measuring every file"]
-    if not isinstance(document, dict) or document.get("layout") != LAYOUT or not data.endswith(b"]}"):
+    if not (header_matches(document, LAYOUT, key) and data.endswith(b"]}")):
         return {}, [f"the cache {file} is not in the expected format; measuring every file"]
     if not checksum_matches(data, document):
         return {}, [f"the cache {file} is damaged (its checksum does not match); measuring every file"]
     return _entries_of(document, file, memoryview(data)[split + len(RECORDS) :])
 
 
-def checksummed(layout: int, body: bytes) -> bytes:
-    """``{"layout":L,"crc32":N,"entries":BODY}``, where N is the crc32 of BODY's bytes."""
-    return f'{{"layout":{layout},"crc32":{zlib.crc32(body)},'.encode() + ENTRIES + body + b"}"
+def checksummed(layout: int, key: str, body: bytes) -> bytes:
+    """``{"layout":L,"key":K,"crc32":N,"entries":BODY}``, where N is the crc32 of BODY's bytes
+    and K the cache key (``cache.cache_key``) the entries were measured under."""
+    head = f'{{"layout":{layout},"key":{json.dumps(key)},"crc32":{zlib.crc32(body)},'
+    return head.encode() + ENTRIES + body + b"}"
+
+
+def header_matches(document: object, layout: int, key: str) -> TypeGuard[dict[str, Any]]:
+    """A document of this layout, written under this very key (the file name is only a crc32
+    of it: a file of another key under the same name is never read as this key's)."""
+    return isinstance(document, dict) and document.get("layout") == layout and document.get("key") == key
 
 
 def checksum_matches(data: bytes, document: dict[str, Any]) -> bool:

@@ -114,6 +114,9 @@ class FileMetrics:
     # ``serialize.with_record`` on the object built from the same metrics; not an init field, so
     # ``dataclasses.replace`` never carries it over to a copy with other metrics.
     stored_record: str | None = field(default=None, init=False, compare=False, repr=False)
+    # Not a metric either: the sha256 of the bytes these metrics were measured from, when the
+    # cache knows it, so the advice's breakdown cache can key on it without reading the file.
+    source_digest: str | None = field(default=None, init=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

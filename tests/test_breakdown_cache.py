@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from qualitygate.cache_format import checksummed
-from qualitygate.suggestions import breakdown_cache
+from qualitygate.suggestions import breakdown_cache, pipeline
 
 from .conftest import STDLIB, CliResult
 from .test_suggestions_rules import PROCESS as SUGGESTIONS_PROCESS
@@ -90,14 +90,31 @@ def today() -> int:
     return int(time.time() // breakdown_cache.SECONDS_PER_DAY)
 
 
+@pytest.fixture
+def sources_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The source files the suggestion stage reads, in order."""
+    read: list[str] = []
+    load = pipeline.SourceFiles._load
+
+    def counting(self: pipeline.SourceFiles, path: str) -> Any:
+        read.append(path)
+        return load(self, path)
+
+    monkeypatch.setattr(pipeline.SourceFiles, "_load", counting)
+    return read
+
+
 def test_a_warm_run_gives_the_cold_runs_advice_and_computes_nothing(
-    check: Run, cache: Path, computed: list[str]
+    check: Run, cache: Path, computed: list[str], sources_read: list[str]
 ) -> None:
     reference = check("--no-cache")
     cold = check()
     first = list(computed)
     computed.clear()
+    assert sources_read  # cold runs read the offenders' files to break them down
+    sources_read.clear()
     warm = check()
+    assert sources_read == []  # keyed by the digests the metrics cache has: nothing to read
     detailed = [s for s in suggestions(reference) if any(w in s["text"] for w in DETAILED)]
     assert len(detailed) >= 10  # the case really exercises statement breakdowns
     assert suggestions(cold) == suggestions(reference)
@@ -142,14 +159,17 @@ def process(rows, limit):
 def test_an_edited_function_gets_a_fresh_breakdown(
     cli: Run, project: Callable[..., Path], cache: Path, computed: list[str]
 ) -> None:
-    root = project({"pyproject.toml": "", "mod.py": OTHER + PROCESS})
+    # Breakdowns are keyed by the bytes of the whole file: an edit recomputes that file's only.
+    root = project({"pyproject.toml": "", "mod.py": PROCESS, "other.py": OTHER})
     args = ("check", ".", "-f", "json", "--cognitive-threshold", "4", "--complexity-threshold", "3")
     before = suggestions(cli(*args, cwd=root))
-    (root / "mod.py").write_text(OTHER + PROCESS_EDITED, encoding="utf-8")
+    assert len(entries(cache)) == 2
+    (root / "mod.py").write_text(PROCESS_EDITED, encoding="utf-8")
     computed.clear()
     after = suggestions(cli(*args, cwd=root))
     reference = suggestions(cli(*args, "--no-cache", cwd=root))
-    assert computed == ["process"]  # `other` is unchanged and comes from the cache
+    assert computed == ["process"]  # `other` is in an unchanged file and comes from the cache
+    assert len(entries(cache)) == 3  # the old bytes' entry stays until 30 days unseen
     assert after == reference
     texts = {s["text"] for s in before if s["qualname"] == "process"}
     assert texts and texts.isdisjoint(s["text"] for s in after if s["qualname"] == "process")
@@ -166,7 +186,7 @@ def _other_layout(file: Path) -> None:
 def _write(file: Path, document: dict) -> None:
     """Write ``document`` as the cache would: its crc32 matches, only the entries' checks can tell."""
     body = json.dumps(document["entries"], separators=(",", ":")).encode("ascii")
-    file.write_bytes(checksummed(document["layout"], body))
+    file.write_bytes(checksummed(document["layout"], document["key"], body))
 
 
 def _hand_edit(file: Path) -> None:
@@ -307,3 +327,33 @@ def test_merge_advises_as_one_run_with_the_cache_warm(
     merged = cli("merge", "shard1.json", "shard2.json", "-f", "json", cwd=stdlib_tree)
     assert suggestions(merged) == suggestions(whole)
     assert computed == []  # the whole run's breakdowns served the merged advice
+
+
+def test_a_file_edited_after_it_was_measured_stores_no_breakdown(tmp_path: Path) -> None:
+    """The digest comes from the measurement; advice computed from other bytes is not kept."""
+    from qualitygate.metrics.analyze import measure_file
+    from qualitygate.metrics.options import MetricOptions
+    from qualitygate.models import FileMetrics
+    from qualitygate.serialize import record_without_path, with_record
+
+    source = tmp_path / "mod.py"
+    source.write_text(PROCESS, encoding="utf-8")
+    measured = measure_file(source, str(source), MetricOptions())
+    assert isinstance(measured, FileMetrics)
+    files = pipeline.SourceFiles(0)
+    digest = files.digest(str(source))
+    func, lines = measured.functions[0], PROCESS.splitlines(keepends=True)
+    expected = breakdown_cache.function_breakdown(lines, func)
+    warnings: list[str] = []
+
+    def advise(stamp: str, folder: Path) -> None:
+        file = with_record(measured, record_without_path(measured), stamp)
+        cache = breakdown_cache.BreakdownCache(folder, MetricOptions(), warnings.append, files.digest)
+        assert cache.breakdown(file, func, lambda: lines) == expected
+        cache.save()
+
+    advise(digest or "", tmp_path / "same")  # the bytes measured are the bytes read
+    assert list(entries(tmp_path / "same")) == [breakdown_cache.source_key(digest or "", func)]
+    advise("f" * 64, tmp_path / "edited")  # measured from bytes that have since been replaced
+    assert expected and not list((tmp_path / "edited").glob("breakdowns-*.json"))
+    assert warnings == []

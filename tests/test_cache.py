@@ -194,7 +194,7 @@ def _rewrite_entry(file: Path, suffix: str, change: Callable[[list], None]) -> N
     change(document["entries"][key])
     index = json.dumps(document["entries"], ensure_ascii=False, separators=(",", ":")).encode()
     body = index + data[split:-1]  # the records, untouched
-    file.write_bytes(checksummed(document["layout"], body))
+    file.write_bytes(checksummed(document["layout"], document["key"], body))
 
 
 def test_malformed_entry_is_measured_again(project, cli, measured) -> None:
@@ -205,6 +205,23 @@ def test_malformed_entry_is_measured_again(project, cli, measured) -> None:
     result = cli("check", "-f", "json", cwd=root)
     assert measured == ["b.py"] and result.out == reference.out
     assert "malformed" in result.err
+
+
+def test_a_file_written_under_another_key_is_never_read_as_this_one(project, cli, measured) -> None:
+    """File names are a crc32 of the key: the key stored inside is what must match, so settings
+    that happened to share a name could never serve each other's metrics."""
+    root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
+    reference = cli("check", "-f", "json", cwd=root)
+    file = cache_files(root)[0]
+    data = file.read_bytes()
+    key = json.loads(data[: data.index(RECORDS)] + b"}")["key"]
+    assert '"radon"' in key and '"python"' in key  # the whole key, not a hash of it
+    other = json.dumps(key.replace('"python"', '"pypy"'))
+    file.write_bytes(data.replace(json.dumps(key).encode(), other.encode(), 1))
+    measured.clear()
+    result = cli("check", "-f", "json", cwd=root)
+    assert sorted(measured) == ["a.py", "b.py"] and result.out == reference.out
+    assert "is not in the expected format" in result.err
 
 
 def test_hand_edited_cache_fails_its_checksum_and_counts_as_empty(project, cli, measured) -> None:
@@ -377,28 +394,32 @@ def test_editing_qualitygate_itself_changes_the_key(tmp_path: Path) -> None:
     assert key_parts(metric_options(load_settings(start=tmp_path)))["code"] == code_fingerprint()
 
 
-@pytest.mark.parametrize("bad", ["high", None, True])
+@pytest.mark.parametrize("bad", ["high", None, [3], {"cc": 3}, 10**400])
 def test_entry_with_a_metric_of_the_wrong_type_is_measured_again(project, cli, measured, bad) -> None:
-    """A well-shaped entry whose number is a string, null or bool must not reach the gate."""
+    """A well-shaped entry whose number is a string, null, list, object or beyond a float must
+    not reach the gate (true and false are numbers to Python: harmless, so they are let through)."""
     root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
     reference = cli("check", "-f", "json", cwd=root)
-    # The row's functions: [name, qualname, lineno, end_lineno, cyclomatic_complexity, ...]
-    _rewrite_entry(cache_files(root)[0], "b.py", lambda entry: entry[5][5][0].__setitem__(4, bad))
+    # The functions' columns: [names, qualnames, linenos, end_linenos, cyclomatic_complexities, ...]
+    _rewrite_entry(cache_files(root)[0], "b.py", lambda entry: entry[5][5][4].__setitem__(0, bad))
     measured.clear()
     result = cli("check", "-f", "json", cwd=root)
     assert result.code == reference.code and result.out == reference.out
     assert measured == ["b.py"] and "malformed" in result.err
 
 
-@pytest.mark.parametrize("change", ["short", "long", "not-a-list"])
+@pytest.mark.parametrize("change", ["short", "long", "not-a-list", "column-missing", "column-added"])
 def test_function_row_of_the_wrong_shape_is_measured_again(project, cli, measured, change) -> None:
-    """Rows are built positionally: one field too few or too many must never shift the metrics."""
+    """Rows are built positionally from the columns: a column too short or too long, or one
+    column too few or too many, must never shift the metrics."""
     root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
     reference = cli("check", "-f", "json", cwd=root)
     edits = {
-        "short": lambda entry: entry[5][5][0].pop(),
-        "long": lambda entry: entry[5][5][0].append(0),
+        "short": lambda entry: entry[5][5][3].pop(),
+        "long": lambda entry: entry[5][5][3].append(0),
         "not-a-list": lambda entry: entry[5][5].__setitem__(0, 7),
+        "column-missing": lambda entry: entry[5][5].pop(),
+        "column-added": lambda entry: entry[5][5].append([0]),
     }
     _rewrite_entry(cache_files(root)[0], "b.py", edits[change])
     measured.clear()
@@ -418,7 +439,7 @@ def test_crafted_entries_under_a_valid_checksum_are_measured_again(project, cli,
     reference = cli("check", "-f", "json", cwd=root)
     edits = {
         "functions-not-a-list": ("b.py", lambda entry: entry[5].__setitem__(5, {})),
-        "qualname-not-a-string": ("b.py", lambda entry: entry[5][5][0].__setitem__(1, 7)),
+        "qualname-not-a-string": ("b.py", lambda entry: entry[5][5][1].__setitem__(0, 7)),
         "suppression-names": ("b.py", lambda entry: entry[5][6][0].__setitem__(2, [1])),
         "short-raw": ("b.py", lambda entry: entry[5][0].pop()),
         "error-message": ("c.py", lambda entry: entry[5].__setitem__("message", None)),

@@ -436,7 +436,7 @@ def test_json_report_splices_stored_records_byte_for_byte() -> None:
     result = fx.failing()
     expected = encode(to_dict(result)) + "\n"
     assert render("json", result) == expected
-    stored = tuple(with_record(f, record_without_path(f)) for f in result.files[::2])
+    stored = tuple(with_record(f, record_without_path(f), "0" * 64) for f in result.files[::2])
     mixed = replace(result, files=(*stored, *result.files[1::2]))
     mixed = replace(mixed, files=tuple(sorted(mixed.files, key=lambda f: f.path)))
     assert mixed == result  # the record is not a metric: equality ignores it
@@ -457,8 +457,9 @@ def test_a_stored_record_under_any_path_is_the_encoded_record(path: str) -> None
     )
 
     file = replace(fx.failing().files[0], path=path)
-    stored = with_record(file, record_without_path(file))
+    stored = with_record(file, record_without_path(file), "0" * 64)
     assert encode_file(stored) == encode(file_to_dict(file)) == encode_file(file)
     # A copy with other metrics never carries the record over: it would report the old ones.
     changed = replace(stored, cyclomatic_complexity=stored.cyclomatic_complexity + 1)
     assert changed.stored_record is None and encode_file(changed) == encode(file_to_dict(changed))
+    assert stored.source_digest == "0" * 64 and changed.source_digest is None

@@ -1,7 +1,6 @@
 """Helpers the CI formats share: rule lookup, worst-first order, stable fingerprints, links."""
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -38,6 +37,8 @@ def fingerprints(violations: Sequence[Violation]) -> list[str]:
     Two definitions can share a qualname (a property's getter and setter), so the n-th
     repeat of the same (path, symbol, rule) adds n to keep every id unique.
     """
+    import hashlib  # SARIF and GitLab only: the other formats never load OpenSSL
+
     seen: dict[tuple[str, str, str], int] = {}
     found = []
     for v in violations:

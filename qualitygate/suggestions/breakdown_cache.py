@@ -1,7 +1,7 @@
-"""Statement breakdowns on disk, keyed by each function's own source, so a warm run parses nothing."""
+"""Statement breakdowns on disk, keyed by the measured file's digest and the function's place,
+so a warm run neither parses nor even reads a source file."""
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -13,39 +13,39 @@ from qualitygate.cache import (
     MAX_AGE_DAYS,
     SECONDS_PER_DAY,
     cache_file,
+    cache_key,
     prepare_folder,
     prune_other_keys,
 )
-from qualitygate.cache_format import checksum_matches, checksummed, read_failure
+from qualitygate.cache_format import checksum_matches, checksummed, header_matches, read_failure
 from qualitygate.metrics.options import MetricOptions
-from qualitygate.models import FunctionMetrics
+from qualitygate.models import FileMetrics, FunctionMetrics
 from qualitygate.suggestions.breakdown import CostSummary
-from qualitygate.suggestions.rules import function_breakdown
+from qualitygate.suggestions.rules import Lines, function_breakdown
 
 PREFIX = "breakdowns-"
-LAYOUT = 2  # the shape of the file; a new shape is a new layout, never a misread
+LAYOUT = 3  # the shape of the file; a new shape is a new layout, never a misread
 # A summary is stored as the list of its fields, in order; a row is well-formed when each value
 # has exactly its field's type (JSON gives bool for true/false, int for whole numbers).
 _TYPES = tuple(get_type_hints(CostSummary).values())
 
 Warn = Callable[[str], None]
+# The sha256 of a file's bytes as read now (None when unreadable): ``SourceFiles.digest``.
+Digest = Callable[[str], "str | None"]
 _AGAIN = "computing the statement breakdowns again"
 # What is stored per function: [day last seen, [summary as a list, ...]].
 Stored = list[Any]
 
 
-def source_key(lines: list[str], func: FunctionMetrics) -> str:
-    """sha256 of what the breakdown depends on: the function's own lines and where they start
-    (line numbers appear in the advice); the lines are those ``parse_function`` reads."""
-    text = "".join(lines[func.lineno - 1 : func.end_lineno])
-    return hashlib.sha256(
-        f"{func.lineno}:{func.name}\n{text}".encode("utf-8", "surrogatepass")
-    ).hexdigest()
+def source_key(digest: str, func: FunctionMetrics) -> str:
+    """What a breakdown depends on: the bytes of the file (their sha256, as the metrics cache
+    has it) and where the function starts in them (line numbers appear in the advice)."""
+    return f"{digest}:{func.lineno}:{func.qualname}"
 
 
-def breakdowns_file(folder: Path, options: MetricOptions) -> Path:
+def breakdowns_file(folder: Path, key: str) -> Path:
     """The file for this cache key: qualitygate's version and code, radon, Python, the options."""
-    return cache_file(folder, options, PREFIX)
+    return cache_file(folder, key, PREFIX)
 
 
 def _summaries(rows: object) -> list[CostSummary] | None:
@@ -67,26 +67,36 @@ class BreakdownCache:
     """
 
     def __init__(
-        self, folder: Path, options: MetricOptions, warn: Warn, now: float | None = None
+        self, folder: Path, options: MetricOptions, warn: Warn, digest: Digest, now: float | None = None
     ) -> None:
         self.folder = folder
         self.options = options
         self.warn = warn
+        self.digest = digest
         self.today = int((time.time() if now is None else now) // SECONDS_PER_DAY)
         self.file: Path | None = None  # known once loaded: its name hashes qualitygate's code
+        self.key = ""  # the metrics cache's key, worked out on first use
         self.entries: dict[str, Stored] | None = None
         self._dirty = False
 
-    def breakdown(self, lines: list[str], func: FunctionMetrics) -> list[CostSummary] | None:
-        """The function's statement costs: from the file when its source is unchanged, else fresh."""
+    def breakdown(self, file: FileMetrics, func: FunctionMetrics, lines: Lines) -> list[CostSummary] | None:
+        """The function's statement costs: from the cache while the file's bytes are those that
+        were measured, else computed from ``lines`` (and stored when the bytes still match)."""
+        # The metrics cache knows the digest of every file it served or stored: nothing to read.
+        # Without it (a merged report), the file is read and hashed now.
+        digest = file.source_digest or self.digest(file.path)
+        if digest is None:
+            return function_breakdown(lines(), func)
         entries = self._load()
-        key = source_key(lines, func)
+        key = source_key(digest, func)
         stored = entries.get(key)
         found = self._hit(entries, key, stored) if stored is not None else None
         if found is not None:
             return found
-        found = function_breakdown(lines, func)
-        if found is not None:  # None: the file changed since measuring; nothing worth keeping
+        found = function_breakdown(lines(), func)
+        # Stored only for the very bytes measured: None means the file changed since measuring,
+        # and a file edited since its digest was taken would store advice under the old bytes.
+        if found is not None and self.digest(file.path) == digest:
             entries[key] = [self.today, [list(s) for s in found]]
             self._dirty = True
         return found
@@ -106,7 +116,8 @@ class BreakdownCache:
 
     def _load(self) -> dict[str, Stored]:
         if self.entries is None:
-            self.file = breakdowns_file(self.folder, self.options)
+            self.key = cache_key(self.options)
+            self.file = breakdowns_file(self.folder, self.key)
             self.entries = self._read(self.file)
         return self.entries
 
@@ -119,7 +130,7 @@ class BreakdownCache:
         except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
             self.warn(f"cannot read the breakdown cache {file} ({read_failure(exc)}); {_AGAIN}")
             return {}
-        problem = _document_problem(data, document)
+        problem = _document_problem(data, document, self.key)
         if problem:
             self.warn(f"the breakdown cache {file} {problem}; {_AGAIN}")
             return {}
@@ -148,17 +159,16 @@ class BreakdownCache:
         body = json.dumps(entries, separators=(",", ":")).encode("ascii")
         try:
             prepare_folder(file.parent)
-            write_atomic(file, checksummed(LAYOUT, body))
+            write_atomic(file, checksummed(LAYOUT, self.key, body))
             prune_other_keys(file, PREFIX, cutoff * SECONDS_PER_DAY)
         except OSError as exc:
             self.warn(f"cannot write the breakdown cache in {file.parent} "
                       f"({exc.strerror or exc}); the next run computes the breakdowns again")  # fmt: skip
 
 
-def _document_problem(data: bytes, document: Any) -> str:
+def _document_problem(data: bytes, document: Any, key: str) -> str:
     """What is wrong with a decoded breakdowns document as a whole; "" when nothing is."""
-    raw = document.get("entries") if isinstance(document, dict) else None
-    if not isinstance(raw, dict) or document.get("layout") != LAYOUT:
+    if not (header_matches(document, LAYOUT, key) and isinstance(document.get("entries"), dict)):
         return "is not in the expected format"
     if not checksum_matches(data, document):
         return "is damaged (its checksum does not match)"

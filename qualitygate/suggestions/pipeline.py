@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 from qualitygate.config import AISettings, Settings
 from qualitygate.metrics.source import SourceError, decode
 from qualitygate.models import GateResult, Suggestion, SuggestionKind
-from qualitygate.suggestions.rules import function_breakdown, rule_suggestions
+from qualitygate.suggestions.rules import fresh_breakdown, rule_suggestions
 
 if TYPE_CHECKING:  # the AI modules load libcst: imported only when AI is enabled
     from qualitygate.suggestions.ai import Accepted, ThresholdsFor
@@ -24,9 +24,9 @@ class SourceFiles:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self.files: dict[str, tuple[str | None, bool]] = {}
+        self.files: dict[str, tuple[str | None, bool, bytes]] = {}
 
-    def _load(self, path: str) -> tuple[str | None, bool]:
+    def _load(self, path: str) -> tuple[str | None, bool, bytes]:
         if path not in self.files:
             try:
                 data = Path(path).read_bytes()
@@ -35,7 +35,7 @@ class SourceFiles:
                 data, text = b"", None
             # A patch rewrites text; only UTF-8 without a BOM round-trips byte for byte.
             plain = text is not None and not data.startswith(codecs.BOM_UTF8) and _is_utf8(data)
-            self.files[path] = (text, plain)
+            self.files[path] = (text, plain, data)
         return self.files[path]
 
     def text(self, path: str) -> str | None:
@@ -44,8 +44,18 @@ class SourceFiles:
 
     def editable_text(self, path: str) -> str | None:
         """The source when a patch can rewrite it exactly, else None."""
-        text, plain = self._load(path)
+        text, plain, _ = self._load(path)
         return text if plain else None
+
+    def digest(self, path: str) -> str | None:
+        """sha256 of the bytes ``text`` decoded (as the metrics cache keys them); None when the
+        file cannot be read."""
+        text, _, data = self._load(path)
+        if text is None:
+            return None
+        import hashlib  # only when a breakdown is computed: a warm run never loads it
+
+        return hashlib.sha256(data).hexdigest()
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -102,7 +112,7 @@ def _cache_folder(context: SuggestContext) -> Path | None:
     return cache_dir(context.settings.root, context.env)
 
 
-def _breakdowns(context: SuggestContext, out: Console) -> BreakdownCache | None:
+def _breakdowns(context: SuggestContext, files: SourceFiles, out: Console) -> BreakdownCache | None:
     """The statement breakdowns kept beside the metrics (read on first use); None with --no-cache."""
     folder = _cache_folder(context)
     if folder is None:
@@ -110,15 +120,15 @@ def _breakdowns(context: SuggestContext, out: Console) -> BreakdownCache | None:
     from qualitygate.app import metric_options  # the metrics cache's options: the same key
     from qualitygate.suggestions.breakdown_cache import BreakdownCache
 
-    return BreakdownCache(folder, metric_options(context.settings), out.warn)
+    return BreakdownCache(folder, metric_options(context.settings), out.warn, files.digest)
 
 
 def _rule_advice(
     result: GateResult, files: SourceFiles, context: SuggestContext, out: Console
 ) -> list[Suggestion]:
     """The rule-based advice; the worst offenders' breakdowns come from the cache when unchanged."""
-    cache = _breakdowns(context, out)
-    breakdown = cache.breakdown if cache is not None else function_breakdown
+    cache = _breakdowns(context, files, out)
+    breakdown = cache.breakdown if cache is not None else fresh_breakdown
     try:
         return list(rule_suggestions(result, files.text, breakdown))
     finally:

@@ -32,8 +32,10 @@ DEEP_NESTING = 3
 DOMINANT_SHARE = 3
 
 SourceReader = Callable[[str], "str | None"]
-# A function's statement breakdown from the file's lines: None when the function is not there.
-Breakdown = Callable[[list[str], FunctionMetrics], "list[CostSummary] | None"]
+# A function's statement breakdown, given the file, the function and a way to read the file's
+# lines (called only when the breakdown must be computed): None when the function is not there.
+Lines = Callable[[], list[str]]
+Breakdown = Callable[[FileMetrics, FunctionMetrics, Lines], "list[CostSummary] | None"]
 
 
 def _where(cost: CostSummary) -> str:
@@ -210,6 +212,11 @@ def function_breakdown(lines: list[str], func: FunctionMetrics) -> list[CostSumm
     return [c.summary() for c in statement_costs(node, lines)] if node else None
 
 
+def fresh_breakdown(file: FileMetrics, func: FunctionMetrics, lines: Lines) -> list[CostSummary] | None:
+    """The ``Breakdown`` without a cache: always computed from the file's lines."""
+    return function_breakdown(lines(), func)
+
+
 def _suggestion(v: Violation, text: str) -> Suggestion:
     qualname = None if v.symbol == v.path else v.symbol
     return Suggestion(SuggestionKind.RULE, v.rule, v.path, v.line, qualname, text)
@@ -244,7 +251,13 @@ def _file_suggestions(
     breakdown: Breakdown,
 ) -> Iterator[Suggestion]:
     functions = {(f.qualname, f.lineno): f for f in file.functions}
-    lines: list[str] | None = None
+    read_lines: list[list[str]] = []
+
+    def lines() -> list[str]:  # read only when a breakdown must be computed, once
+        if not read_lines:
+            read_lines.append((read(file.path) or "").splitlines(keepends=True))
+        return read_lines[0]
+
     costs: dict[tuple[str, int], list[CostSummary] | None] = {}
     for v in violations:
         func = functions.get((v.symbol, v.line))
@@ -254,11 +267,9 @@ def _file_suggestions(
         if v not in detailed:
             yield _suggestion(v, brief_advice(v, func))
             continue
-        if lines is None:  # read only files that have a function violation, once
-            lines = (read(file.path) or "").splitlines(keepends=True)
         key = (func.qualname, func.lineno)
         if key not in costs:  # one breakdown serves every rule the function breaks
-            costs[key] = breakdown(lines, func)
+            costs[key] = breakdown(file, func, lines)
         found = costs[key]
         # No breakdown (the file changed or cannot be read since measuring): the short advice,
         # which rests on the measured metrics alone, rather than none.
@@ -267,7 +278,7 @@ def _file_suggestions(
 
 
 def rule_suggestions(
-    result: GateResult, read: SourceReader, breakdown: Breakdown = function_breakdown
+    result: GateResult, read: SourceReader, breakdown: Breakdown = fresh_breakdown
 ) -> tuple[Suggestion, ...]:
     """Advice for every violation (errors and warnings), in the order of the violations.
 
