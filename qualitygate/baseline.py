@@ -195,7 +195,7 @@ def apply(result: GateResult, baseline: Baseline, root: Path) -> GateResult:
         if entry is None or v.severity is not Severity.ERROR:
             kept.append(v)
         elif _worse(_rule(v.rule), v.value, entry.value):
-            kept.append(replace(v, baseline_value=entry.value))
+            kept.append(v._replace(baseline_value=entry.value))
         else:
             baselined.append(v)
     fixed = sorted((_fixed(e, measured[e.path]) for e in leftover), key=lambda f: (f.path, f.symbol, f.rule))

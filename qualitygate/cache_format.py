@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -87,8 +87,8 @@ def decode_entry(entry: Entry, display: str) -> Outcome:
 
 
 FUNCTION_FIELDS = len(FunctionMetrics._fields)
-RAW_FIELDS = len(fields(RawMetrics))
-HALSTEAD_FIELDS = len(fields(Halstead))
+RAW_FIELDS = len(RawMetrics._fields)
+HALSTEAD_FIELDS = len(Halstead._fields)
 
 
 def _record_text(records: memoryview, start: int, length: int) -> str | None:

@@ -269,7 +269,7 @@ def _check_glob(path: Path, dotted: str, pattern: str) -> None:
     try:
         compile_globs([pattern])
     except ValueError as exc:
-        raise ConfigError(f"{path}: {dotted}: bad glob {pattern!r}: {exc}") from None
+        raise ConfigError(f"{path}: {dotted}: bad glob {exc}") from None  # exc names the pattern
 
 
 def settings_fields() -> list[str]:

@@ -6,10 +6,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pathspec
-
 from qualitygate.errors import UsageError
-from qualitygate.globs import compile_globs
+from qualitygate.globs import GlobSet, compile_globs
 from qualitygate.models import AnalysisError
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
@@ -23,7 +21,7 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 
 # The .gitignore files that apply inside a folder: (where the part of a root-relative path that is
 # relative to the .gitignore's own folder starts, its patterns).
-_Ignores = tuple[tuple[int, pathspec.PathSpec], ...]
+_Ignores = tuple[tuple[int, GlobSet], ...]
 # (display path, path, problem): one found file when problem is None, else one error.
 _Item = tuple[str, Path, str | None]
 
@@ -79,7 +77,7 @@ class _Filter:
         self.include = compile_globs(include) if include else None
         self.exclude = compile_globs(exclude)
         self.gitignore = gitignore
-        self._ignores: dict[Path, pathspec.PathSpec | None] = {}
+        self._ignores: dict[Path, GlobSet | None] = {}
 
     def relative(self, path: Path) -> str | None:
         """``path`` relative to the root with '/' separators ('.' for the root), or None outside it."""
@@ -88,12 +86,12 @@ class _Filter:
         except ValueError:
             return None
 
-    def _gitignore_for(self, directory: Path) -> pathspec.PathSpec | None:
+    def _gitignore_for(self, directory: Path) -> GlobSet | None:
         if directory not in self._ignores:
             self._ignores[directory] = _read_gitignore(os.path.join(directory, ".gitignore"))
         return self._ignores[directory]
 
-    def _specs_above(self, path: Path) -> Iterator[tuple[Path, pathspec.PathSpec]]:
+    def _specs_above(self, path: Path) -> Iterator[tuple[Path, GlobSet]]:
         """The .gitignore files from the folder holding ``path`` up to the root, nearest first."""
         for directory in (path.parent, *path.parent.parents):
             spec = self._gitignore_for(directory)
@@ -152,10 +150,10 @@ class _Filter:
         return self.include is None or self.include.match_file(relative)
 
 
-def _read_gitignore(file: str) -> pathspec.PathSpec | None:
+def _read_gitignore(file: str) -> GlobSet | None:
     try:
         with open(file, encoding="utf-8") as stream:
-            return pathspec.PathSpec.from_lines("gitignore", stream.read().splitlines())
+            return compile_globs(stream.read().splitlines())
     except (OSError, UnicodeDecodeError, ValueError):
         return None
 

@@ -28,9 +28,9 @@ from qualitygate.models import (
 SCHEMA_VERSION = 1
 
 
-def _flat(record: object) -> dict[str, Any]:
-    """A flat dataclass as a dict in field order (``asdict`` deep-copies, 10x slower here)."""
-    return dict(vars(record))
+def _flat(record: RawMetrics | Halstead | FixedOffender) -> dict[str, Any]:
+    """A flat record as a dict in field order."""
+    return record._asdict()
 
 
 def _file_to_dict(file: FileMetrics) -> dict[str, Any]:
@@ -100,7 +100,7 @@ def report_tail(result: GateResult) -> dict[str, Any]:
     """The members after ``files``, in schema order."""
     return {
         "violations": [violation_to_dict(v) for v in result.violations],
-        "errors": [dataclasses.asdict(e) for e in result.errors],
+        "errors": [e._asdict() for e in result.errors],
         # Offenders that do not fail, in lists of their own so older readers see no change (issue 4).
         "suppressed": [violation_to_dict(v) for v in result.suppressed],
         "baselined": [violation_to_dict(v) for v in result.baselined],
@@ -176,10 +176,10 @@ def file_to_row(file: FileMetrics) -> FileRow:
     """The file's metrics as positional lists (no path): the cache's compact, fast-to-read form."""
     deps = file.dependencies
     return [
-        list(vars(file.raw).values()),
+        list(file.raw),
         file.cyclomatic_complexity,
         file.maintainability_index,
-        list(vars(file.halstead).values()),
+        list(file.halstead),
         [list(deps.stdlib), list(deps.third_party), list(deps.local)],
         # Column by column (a list of names, of qualnames, of line numbers...): reading checks
         # and rebuilds whole columns at C speed instead of 16,500 rows one by one (issue 5).

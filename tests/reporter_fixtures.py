@@ -105,5 +105,5 @@ def shifted(result: GateResult, lines: int) -> GateResult:
     """The same findings moved down ``lines`` lines, as if code were added above them."""
     return replace(
         result,
-        violations=tuple(replace(v, line=v.line + lines, end_line=v.end_line + lines) for v in result.violations),
+        violations=tuple(v._replace(line=v.line + lines, end_line=v.end_line + lines) for v in result.violations),
     )

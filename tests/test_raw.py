@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import re
 import time
-from dataclasses import astuple
 from pathlib import Path
 
 import pytest
@@ -52,7 +51,7 @@ def radon_counts(source: str) -> tuple[object, ...]:
 def our_counts(source: str) -> tuple[object, ...]:
     """Ours in radon's order (loc, lloc, sloc, comments, multi, blank, single_comments)."""
     try:
-        return astuple(analyze_raw(source).totals)
+        return tuple(analyze_raw(source).totals)
     except SyntaxError as error:
         return ("SyntaxError", error.msg)
 
@@ -190,8 +189,8 @@ def test_spans_of_every_line_add_up_to_the_totals(relative: str, transform: str)
     raw = analyze_raw(source)
     count = len(_physical_lines(source))
     assert raw.span(1, count) == raw.totals
-    per_line = [astuple(raw.span(line, line)) for line in range(1, count + 1)]
-    assert tuple(map(sum, zip(*per_line, strict=True))) == astuple(raw.totals)
+    per_line = [tuple(raw.span(line, line)) for line in range(1, count + 1)]
+    assert tuple(map(sum, zip(*per_line, strict=True))) == tuple(raw.totals)
 
 
 @pytest.mark.parametrize("transform", ["none", *TRANSFORMS])
@@ -212,7 +211,7 @@ def test_function_span_equals_radon_on_the_function_alone(relative: str, transfo
     for node in functions:
         end = node.end_lineno or node.lineno
         alone = "".join(lines[node.lineno - 1 : end])
-        assert astuple(raw.span(node.lineno, end)) == tuple(analyze(alone)), node.name
+        assert tuple(raw.span(node.lineno, end)) == tuple(analyze(alone)), node.name
 
 
 def test_span_attributes_each_count_to_its_line() -> None:

@@ -314,8 +314,7 @@ def test_markdown_has_verdict_counts_and_links() -> None:
 
 def test_markdown_table_rows_have_one_cell_per_column() -> None:
     base = fx.failing()
-    pipe = type(base.violations[0])
-    odd = [pipe(**{**v.__dict__, "path": "a|b.py", "symbol": "f`x"}) for v in base.violations[:1]]
+    odd = [v._replace(path="a|b.py", symbol="f`x") for v in base.violations[:1]]
     text = render("markdown", GateResult(base.files, tuple(odd), ()))
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     widths = {len(re.split(r"(?<!\\)\|", row)) for row in rows if "QG" in row}

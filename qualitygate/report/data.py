@@ -85,7 +85,7 @@ def _file_entry(
         "sloc": file.raw.sloc,
         "loc": file.raw.loc,
         "halstead_volume": round(file.halstead.volume, 2),
-        "dependencies": dataclasses.asdict(file.dependencies),
+        "dependencies": file.dependencies._asdict(),
         "functions": [_function_row(file, f, [], 0.0) for f in file.functions],
         "violations": [violation_to_dict(v) for v in violations],
         "maintainability_trend": [round(mi, 2) for _, mi in series.get(file.path, ())],
