@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from qualitygate import __version__
 from qualitygate.config import Settings
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from qualitygate.suggestions.pipeline import SuggestContext
 
 
-@dataclass(frozen=True)
-class OutputSpec:
+class OutputSpec(NamedTuple):
     """One ``--format NAME[:PATH]``: a format and where it goes (None is stdout)."""
 
     name: str
@@ -276,7 +275,7 @@ def write_outputs(
     for spec in outputs or [OutputSpec("text")]:
         render = get_reporter(spec.name)
         if spec.path is None:
-            render(result, stdout, replace(context, color=_use_color(stdout)))
+            render(result, stdout, context._replace(color=_use_color(stdout)))
             continue
         try:
             spec.path.parent.mkdir(parents=True, exist_ok=True)
@@ -305,8 +304,7 @@ def _append_step_summary(
         )
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(NamedTuple):
     """Per-run choices of ``check`` that are not configuration keys."""
 
     diff_ref: str | None = None  # --diff REF: gate only code changed since merge-base (issue 4)
@@ -316,11 +314,14 @@ class CheckOptions:
     suggest: bool | None = None  # --suggest / --no-suggest; None: the config decides (issue 6)
 
 
+DEFAULT_CHECK = CheckOptions()
+
+
 def run_check(
     settings: Settings,
     paths: Sequence[Path],
     outputs: Sequence[OutputSpec],
-    options: CheckOptions = CheckOptions(),
+    options: CheckOptions = DEFAULT_CHECK,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:

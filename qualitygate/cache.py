@@ -244,7 +244,7 @@ class MetricsCache:
             return None
         if entry is not None and entry.digest == digest and key in self.entries:
             # Same bytes, new mtime (a checkout, a touch): keep the metrics, remember the new stamp.
-            self.entries[key] = dataclasses.replace(entry, size=stamp[0], mtime_ns=stamp[1])
+            self.entries[key] = entry._replace(size=stamp[0], mtime_ns=stamp[1])
             self._dirty = True
             return self._hit(key, self.entries[key], display)
         self._pending[key] = (stamp[0], stamp[1], digest)
@@ -272,7 +272,7 @@ class MetricsCache:
             return None
         if entry.seen_day != self.today:
             # Days, not seconds: a warm run the same day has nothing to write.
-            self.entries[key] = dataclasses.replace(entry, seen_day=self.today)
+            self.entries[key] = entry._replace(seen_day=self.today)
             self._dirty = True
         return outcome
 
@@ -290,8 +290,8 @@ class MetricsCache:
             if key is None or pending is None or not _cacheable(outcome):
                 stored.append(outcome)
                 continue
-            entry = dataclasses.replace(encode_entry(outcome), size=pending[0], mtime_ns=pending[1],
-                                        digest=pending[2], seen_day=self.today)  # fmt: skip
+            entry = encode_entry(outcome)._replace(size=pending[0], mtime_ns=pending[1],
+                                                   digest=pending[2], seen_day=self.today)  # fmt: skip
             self.entries[key] = entry
             self._dirty = True
             if isinstance(outcome, FileMetrics):

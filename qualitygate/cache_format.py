@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from qualitygate.models import (
     AnalysisError,
@@ -35,8 +34,7 @@ RECORD_HEAD = b'{"path":"",'  # a stored record's path is empty: the display pat
 Outcome = FileMetrics | AnalysisError
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One file's stored outcome, valid while the size and mtime, or else the digest, match."""
 
     size: int

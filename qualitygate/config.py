@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qualitygate.errors import ConfigError
 
@@ -23,8 +23,7 @@ TABLE = "tool.qualitygate"
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class AISettings:
+class AISettings(NamedTuple):
     """``[tool.qualitygate.ai]``: the chat-completions server that writes suggestions (issue 6).
 
     The key itself is never configured here, only the name of the variable that holds it.

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from qualitygate.errors import UsageError
 from qualitygate.globs import GlobSet, compile_globs
@@ -26,8 +26,7 @@ _Ignores = tuple[tuple[int, GlobSet], ...]
 _Item = tuple[str, Path, str | None]
 
 
-@dataclass(frozen=True)
-class Discovered:
+class Discovered(NamedTuple):
     """The files to measure (sorted by display path) and the paths that could not be listed."""
 
     files: tuple[Path, ...]
@@ -59,8 +58,7 @@ def printable(text: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class _Folder:
+class _Folder(NamedTuple):
     """A folder to list: its path as os.walk spells it, its path relative to the filter root."""
 
     path: str

@@ -11,7 +11,7 @@ import itertools
 import operator
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _WILDCARDS = {"*": "[^/]*", "?": "[^/]"}
 _ANY_DEPTH = "(?:.+/)?"  # a leading '**/': no folder, or any folders
@@ -19,8 +19,7 @@ _ANY_PATH = "."  # DOTALL: any non-empty path
 _BELOW_A_FOLDER = "[^/]*/"  # any path with a '/': a folder, or anything in one
 
 
-@dataclass(frozen=True)
-class GlobSet:
+class GlobSet(NamedTuple):
     """Compiled gitignore-style patterns: the last pattern that matches a path decides."""
 
     patterns: tuple[str, ...]

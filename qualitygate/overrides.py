@@ -4,9 +4,8 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from qualitygate.errors import ConfigError
 from qualitygate.globs import compile_globs
@@ -22,8 +21,7 @@ THRESHOLD_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(NamedTuple):
     """One ``[[tool.qualitygate.overrides]]`` table."""
 
     paths: tuple[str, ...]  # gitignore-style globs, relative to the project root
@@ -106,5 +104,5 @@ class PathThresholds:
         thresholds = self.base
         for spec, values in self.rules:
             if spec.match_file(relative):
-                thresholds = replace(thresholds, **values)
+                thresholds = thresholds._replace(**values)
         return thresholds

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from qualitygate.config import Settings
 from qualitygate.models import FileMetrics, Metric, Scope, Severity, Violation, format_number
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One gate check: a metric of a function or a file compared with a threshold."""
 
     code: str
@@ -74,8 +73,7 @@ RULES_BY_CODE = {rule.code: rule for rule in RULES}
 METRIC_NAMES = frozenset(m.value for m in Metric)
 
 
-@dataclass(frozen=True)
-class Thresholds:
+class Thresholds(NamedTuple):
     """The thresholds in force for one file (after per-path overrides)."""
 
     complexity_threshold: float | None = 10
@@ -106,19 +104,14 @@ def _severity(rule: Rule, warning_rules: frozenset[str]) -> Severity:
 
 def _violation(rule: Rule, file: FileMetrics, symbol: str, lines: tuple[int, int],
                value: float, threshold: float, severity: Severity) -> Violation:  # fmt: skip
-    label = rule.metric.value.replace("_", " ")
-    return Violation(
-        rule=rule.code,
-        metric=rule.metric,
-        path=file.path,
-        line=lines[0],
-        end_line=lines[1],
-        symbol=symbol,
-        value=value,
-        threshold=threshold,
-        message=f"{label} {format_number(value)} {rule.symbol} {format_number(threshold)}",
-        severity=severity,
-    )
+    label, limit = _message_parts(rule, threshold)
+    return Violation(rule.code, rule.metric, file.path, lines[0], lines[1], symbol, value, threshold,
+                     label + format_number(value) + limit, severity)  # fmt: skip
+
+
+def _message_parts(rule: Rule, threshold: float) -> tuple[str, str]:
+    """The message around the value, e.g. ("cognitive complexity ", " > 15")."""
+    return f"{rule.metric.value.replace('_', ' ')} ", f" {rule.symbol} {format_number(threshold)}"
 
 
 def evaluate(
@@ -146,8 +139,14 @@ def _function_violations(rule: Rule, file: FileMetrics, threshold: float, severi
     # The hot loop of a warm run (16,500 functions on the stdlib): one attribute getter and one
     # comparison per function; enum and method lookups stay outside.
     value_of, fails = operator.attrgetter(rule.metric.value), rule.compare
+    failing = [func for func in file.functions if fails(value_of(func), threshold)]
+    if not failing:
+        return []
+    code, metric, path = rule.code, rule.metric, file.path
+    label, limit = _message_parts(rule, threshold)  # once per file and rule, not per function
     return [
-        _violation(rule, file, func.qualname, (func.lineno, func.end_lineno), value, threshold, severity)
-        for func in file.functions
-        if fails(value := value_of(func), threshold)
-    ]
+        Violation(code, metric, path, func.lineno, func.end_lineno, func.qualname, value,
+                  threshold, label + format_number(value) + limit, severity)
+        for func in failing
+        for value in (value_of(func),)
+    ]  # fmt: skip

@@ -7,7 +7,8 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from qualitygate.models import FileMetrics, GateResult, Scope, Suppression, Violation
 from qualitygate.rules import RULES, RULES_BY_CODE
@@ -18,15 +19,13 @@ _DIRECTIVE = re.compile(r"#\s*qualitygate:\s*(?P<kind>ignore-file|ignore)(?![\w-
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-@dataclass(frozen=True)
-class _Comment:
+class _Comment(NamedTuple):
     line: int
     text: str
     own_line: bool  # nothing but whitespace before the ``#``
 
 
-@dataclass(frozen=True)
-class _Header:
+class _Header(NamedTuple):
     """The lines of one ``def`` before its body: decorators, signature and the def line."""
 
     first: int

@@ -165,7 +165,7 @@ def build(
         "tool_version": version,
         "generated_at": generated_at,
         "passed": result.passed,
-        "thresholds": dataclasses.asdict(thresholds),
+        "thresholds": thresholds._asdict(),
         "summary": _summary(result),
         "history": _history_data(history),
         "offenders": offenders(result, thresholds),

@@ -6,14 +6,12 @@ Modules are imported lazily so a one-file pre-commit run loads only what it prin
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import NamedTuple, Protocol, TextIO
 
 from qualitygate.models import GateResult
 
 
-@dataclass(frozen=True)
-class ReportContext:
+class ReportContext(NamedTuple):
     """What a reporter may need besides the result."""
 
     color: bool = False

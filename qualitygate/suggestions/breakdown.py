@@ -5,7 +5,6 @@ import ast
 import copy
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -30,8 +29,7 @@ _MAY_SCORE = re.compile(r"\b(?:and|or|if|lambda|for|assert|def|class)\b")
 _NO_ARGUMENTS = ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
 
 
-@dataclass(frozen=True)
-class StatementCost:
+class StatementCost(NamedTuple):
     """One statement of a function and what it adds to each metric."""
 
     node: ast.stmt

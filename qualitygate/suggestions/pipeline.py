@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from qualitygate.config import AISettings, Settings
 from qualitygate.metrics.source import SourceError, decode
@@ -93,8 +92,7 @@ def console(stream: TextIO, ai: AISettings, env: Mapping[str, str]) -> Console:
     return Console(stream, [env.get(name, "") for name in names if name])
 
 
-@dataclass(frozen=True)
-class SuggestContext:
+class SuggestContext(NamedTuple):
     """What the suggestion stage needs from the run besides the result."""
 
     settings: Settings
