@@ -290,8 +290,12 @@ class MetricsCache:
             if key is None or pending is None or not _cacheable(outcome):
                 stored.append(outcome)
                 continue
-            entry = encode_entry(outcome)._replace(size=pending[0], mtime_ns=pending[1],
-                                                   digest=pending[2], seen_day=self.today)  # fmt: skip
+            try:
+                entry = encode_entry(outcome)._replace(size=pending[0], mtime_ns=pending[1],
+                                                       digest=pending[2], seen_day=self.today)  # fmt: skip
+            except (OverflowError, TypeError):  # a value the table cannot hold: not cached
+                stored.append(outcome)
+                continue
             self.entries[key] = entry
             self._dirty = True
             if isinstance(outcome, FileMetrics):

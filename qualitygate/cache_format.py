@@ -1,4 +1,4 @@
-"""The cache file's bytes (layout 4): entries of positional rows, the report records after them,
+"""The cache file's bytes (layout 6): entries of positional rows, the report records after them,
 a crc32 over both; and the checks every stored value passes before the gate sees it."""
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any, NamedTuple, TypeGuard
 from qualitygate.models import (
     AnalysisError,
     FileMetrics,
-    FunctionMetrics,
     Halstead,
     RawMetrics,
     Scope,
@@ -26,7 +25,7 @@ from qualitygate.serialize import (
     record_without_path,
 )
 
-LAYOUT = 4  # the shape of the cache file; a new shape is a new file name, never a misread
+LAYOUT = 6  # the shape of the cache file; a new shape is a new file name, never a misread
 ENTRIES = b'"entries":'  # the checksum covers everything after this member name
 RECORDS = b',"records":['  # the last member: the report records, read by slicing, not parsing
 RECORD_HEAD = b'{"path":"",'  # a stored record's path is empty: the display path is this run's
@@ -84,7 +83,7 @@ def decode_entry(entry: Entry, display: str) -> Outcome:
     return file_from_row(_row_checked(entry.data), display, (entry.record, entry.digest))
 
 
-FUNCTION_FIELDS = len(FunctionMetrics._fields)
+TABLE_FIELDS = 4  # function_table.pack: count, names, qualnames, records
 RAW_FIELDS = len(RawMetrics._fields)
 HALSTEAD_FIELDS = len(Halstead._fields)
 
@@ -104,16 +103,15 @@ def _row_checked(row: FileRow) -> FileRow:
     """Every value of a stored row has a type the models can use, or TypeError (which the cache
     treats as malformed: the file is measured again). The checksum already rules out damage;
     this keeps a crafted entry from crashing the gate, or from gating other functions than the
-    stored record reports."""
-    raw, cyclomatic, maintainability, halstead, deps, columns, suppressions = row
-    if not (_lists(raw, halstead, deps, columns, suppressions, *columns) and len(deps) == 3
-            and (len(raw), len(halstead), len(columns)) == (RAW_FIELDS, HALSTEAD_FIELDS, FUNCTION_FIELDS)
-            and len(set(map(len, columns))) == 1):  # fmt: skip
+    stored record reports. The function table checks itself as it is unpacked."""
+    raw, cyclomatic, maintainability, halstead, deps, table, suppressions = row
+    if not (_lists(raw, halstead, deps, table, suppressions) and len(deps) == 3
+            and (len(raw), len(halstead), len(table)) == (RAW_FIELDS, HALSTEAD_FIELDS, TABLE_FIELDS)):  # fmt: skip
         raise TypeError("a row part has the wrong shape")
-    # Whole columns at C speed: sum() takes only numbers (a string, null, list or object raises
-    # TypeError; true and false count as 1 and 0, as Python does), join() only strings.
-    sum(chain([cyclomatic, maintainability], raw, halstead, *columns[2:]))
-    "".join(chain(columns[0], columns[1], *deps))
+    # sum() takes only numbers (a string, null, list or object raises TypeError; true and false
+    # count as 1 and 0, as Python does), join() only strings.
+    sum(chain([cyclomatic, maintainability], raw, halstead))
+    "".join(chain(*deps))
     _suppressions_checked(suppressions)
     return row
 
@@ -143,7 +141,7 @@ def _error_checked(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def dump_entries(entries: Mapping[str, Entry], key: str) -> bytes:
-    """``{"layout":4,"key":K,"crc32":N,"entries":{...},"records":[{...},...]}``: one JSON document.
+    """``{"layout":6,"key":K,"crc32":N,"entries":{...},"records":[{...},...]}``: one JSON document.
 
     The records (each file's report record, with an empty path) come last, so reading the
     cache parses the entries and only slices the records: they are 3/4 of the bytes and

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+from qualitygate import function_table
 from qualitygate.models import (
     AnalysisError,
     Dependencies,
@@ -181,20 +181,9 @@ def file_to_row(file: FileMetrics) -> FileRow:
         file.maintainability_index,
         list(file.halstead),
         [list(deps.stdlib), list(deps.third_party), list(deps.local)],
-        # Column by column (a list of names, of qualnames, of line numbers...): reading checks
-        # and rebuilds whole columns at C speed instead of 16,500 rows one by one (issue 5).
-        [list(column) for column in zip(*file.functions, strict=True)] if file.functions else _no_columns(),
+        function_table.pack(file.functions),
         [[s.line, s.scope.value, list(s.names), s.target, s.problem] for s in file.suppressions],
     ]
-
-
-def _no_columns() -> list[list[Any]]:
-    return [[] for _ in FunctionMetrics._fields]
-
-
-# FunctionMetrics._make without its length check: 16,500 calls to a Python classmethod are 3 ms
-# of a warm run. zip() makes every row as long as the columns are many, which the cache checks.
-_function = functools.partial(tuple.__new__, FunctionMetrics)
 
 
 def file_from_row(row: FileRow, path: str, stored: tuple[str, str] | None = None) -> FileMetrics:
@@ -209,7 +198,7 @@ def file_from_row(row: FileRow, path: str, stored: tuple[str, str] | None = None
         maintainability,
         Halstead(*halstead),
         Dependencies(tuple(stdlib), tuple(third_party), tuple(local)),
-        tuple(map(_function, zip(*functions, strict=True))),
+        function_table.unpack(functions),
         tuple([Suppression(s[0], Scope(s[1]), tuple(s[2]), s[3], s[4]) for s in suppressions]),
     )
     if stored is not None:  # built here from the same entry: set, not copied

@@ -1,11 +1,13 @@
 """The incremental cache: warm runs measure nothing, edits are caught, a broken cache only warns."""
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,8 @@ from qualitygate.cache import (
 )
 from qualitygate.cache_format import RECORDS, checksummed
 from qualitygate.config import load_settings
-from qualitygate.models import AnalysisError
+from qualitygate.metrics.analyze import measure_file
+from qualitygate.models import AnalysisError, FileMetrics
 
 from .conftest import stdlib_files
 
@@ -161,6 +164,21 @@ def test_transient_errors_are_not_cached(tmp_path: Path) -> None:
     jobs = [(source, "a.py")]
     assert cache.split(jobs) == ([], jobs)
     cache.record(jobs, [AnalysisError("a.py", None, "cannot read file: permission denied")])
+    assert cache.entries == {}
+
+
+def test_metrics_the_table_cannot_hold_are_reported_but_not_cached(tmp_path: Path) -> None:
+    """A function on line 2**70 cannot be stored as a 64-bit number: the run still reports the
+    metrics it measured, and the next run measures the file again instead of reading garbage."""
+    source = tmp_path / "a.py"
+    source.write_text(SIMPLE)
+    cache = MetricsCache.load(tmp_path / "cache", metric_options(load_settings(start=tmp_path)), NOW)
+    jobs = [(source, "a.py")]
+    assert cache.split(jobs) == ([], jobs)
+    file = measure_file(source, "a.py", metric_options(load_settings(start=tmp_path)))
+    assert isinstance(file, FileMetrics)
+    huge = replace(file, functions=(file.functions[0]._replace(lineno=2**70),))
+    assert cache.record(jobs, [huge]) == [huge]
     assert cache.entries == {}
 
 
@@ -400,26 +418,39 @@ def test_entry_with_a_metric_of_the_wrong_type_is_measured_again(project, cli, m
     not reach the gate (true and false are numbers to Python: harmless, so they are let through)."""
     root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
     reference = cli("check", "-f", "json", cwd=root)
-    # The functions' columns: [names, qualnames, linenos, end_linenos, cyclomatic_complexities, ...]
-    _rewrite_entry(cache_files(root)[0], "b.py", lambda entry: entry[5][5][4].__setitem__(0, bad))
+    # The row: [raw counts, cyclomatic complexity, maintainability, halstead, ...]
+    _rewrite_entry(cache_files(root)[0], "b.py", lambda entry: entry[5][3].__setitem__(2, bad))
     measured.clear()
     result = cli("check", "-f", "json", cwd=root)
     assert result.code == reference.code and result.out == reference.out
     assert measured == ["b.py"] and "malformed" in result.err
 
 
-@pytest.mark.parametrize("change", ["short", "long", "not-a-list", "column-missing", "column-added"])
+@pytest.mark.parametrize(
+    "change",
+    ["short", "long", "not-a-list", "column-missing", "column-added", "not-base64", "numbers-as-list",
+     "extra-name", "negative-count"],
+)  # fmt: skip
 def test_function_row_of_the_wrong_shape_is_measured_again(project, cli, measured, change) -> None:
-    """Rows are built positionally from the columns: a column too short or too long, or one
-    column too few or too many, must never shift the metrics."""
+    """Functions are rebuilt positionally from the table's columns (function_table): a column
+    too short or too long, a part missing or added, or a number where text belongs must never
+    shift the metrics."""
     root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
     reference = cli("check", "-f", "json", cwd=root)
+
+    def cut(text: str) -> str:  # the records less the last one's last byte
+        return base64.b64encode(base64.b64decode(text)[:-1]).decode()
+
     edits = {
-        "short": lambda entry: entry[5][5][3].pop(),
-        "long": lambda entry: entry[5][5][3].append(0),
-        "not-a-list": lambda entry: entry[5][5].__setitem__(0, 7),
+        "short": lambda entry: entry[5][5].__setitem__(3, cut(entry[5][5][3])),
+        "long": lambda entry: entry[5][5].__setitem__(0, entry[5][5][0] + 1),
+        "not-a-list": lambda entry: entry[5].__setitem__(5, 7),
         "column-missing": lambda entry: entry[5][5].pop(),
-        "column-added": lambda entry: entry[5][5].append([0]),
+        "column-added": lambda entry: entry[5][5].append("AAAAAAAAAAA="),
+        "not-base64": lambda entry: entry[5][5].__setitem__(3, "not base64!"),
+        "numbers-as-list": lambda entry: entry[5][5].__setitem__(3, [1, 2, 3]),
+        "extra-name": lambda entry: entry[5][5].__setitem__(1, entry[5][5][1] + "\nextra"),
+        "negative-count": lambda entry: entry[5][5].__setitem__(0, -1),
     }
     _rewrite_entry(cache_files(root)[0], "b.py", edits[change])
     measured.clear()
@@ -439,7 +470,7 @@ def test_crafted_entries_under_a_valid_checksum_are_measured_again(project, cli,
     reference = cli("check", "-f", "json", cwd=root)
     edits = {
         "functions-not-a-list": ("b.py", lambda entry: entry[5].__setitem__(5, {})),
-        "qualname-not-a-string": ("b.py", lambda entry: entry[5][5][1].__setitem__(0, 7)),
+        "qualname-not-a-string": ("b.py", lambda entry: entry[5][5].__setitem__(2, 7)),
         "suppression-names": ("b.py", lambda entry: entry[5][6][0].__setitem__(2, [1])),
         "short-raw": ("b.py", lambda entry: entry[5][0].pop()),
         "error-message": ("c.py", lambda entry: entry[5].__setitem__("message", None)),

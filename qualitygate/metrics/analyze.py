@@ -65,8 +65,10 @@ def _function_metrics(
         end_lineno=end,
         cyclomatic_complexity=complexity,
         cognitive_complexity=cognitive,
-        maintainability_index=maintainability(volume, complexity, raw.span(node.lineno, end)),
-        halstead_volume=volume,
+        # Floats even when whole (radon gives 0 for an empty body): the cache's table stores
+        # them as floats, and a warm run must report what a cold one does (issue 5).
+        maintainability_index=float(maintainability(volume, complexity, raw.span(node.lineno, end))),
+        halstead_volume=float(volume),
         length=end - node.lineno + 1,
         parameters=info.parameters,
         max_nesting=info.max_nesting,
@@ -102,8 +104,8 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
         path=path,
         raw=raw.totals,
         cyclomatic_complexity=radon.total_complexity,
-        maintainability_index=maintainability(
-            radon.halstead.volume, radon.total_complexity, raw.totals
+        maintainability_index=float(
+            maintainability(radon.halstead.volume, radon.total_complexity, raw.totals)
         ),
         halstead=Halstead(
             vocabulary=int(radon.halstead.vocabulary),
