@@ -4,7 +4,6 @@ Which entries to reuse, record and prune lives here; the bytes on disk in ``cach
 """
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import os
@@ -68,7 +67,7 @@ def key_parts(options: MetricOptions) -> dict[str, Any]:
         "code": code_fingerprint(),
         "radon": radon.__version__,
         "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
-        "options": dataclasses.asdict(options),
+        "options": options._asdict(),
     }
 
 

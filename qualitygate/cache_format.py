@@ -90,11 +90,11 @@ HALSTEAD_FIELDS = len(Halstead._fields)
 
 def _record_text(records: memoryview, start: int, length: int) -> str | None:
     """The stored record at ``start`` without its empty path, or None when it is not one."""
-    record = bytes(records[start : start + length]) if start >= 0 else b""
-    if not record.startswith(RECORD_HEAD):
+    body = start + len(RECORD_HEAD)
+    if not (0 <= start and body <= start + length <= len(records)) or records[start:body] != RECORD_HEAD:
         return None
     try:
-        return record[len(RECORD_HEAD) :].decode("utf-8")
+        return str(records[body : start + length], "utf-8")  # decoded in place, no copy first
     except UnicodeDecodeError:
         return None
 

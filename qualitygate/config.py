@@ -1,7 +1,6 @@
 """Find pyproject.toml, read [tool.qualitygate], and validate it into a frozen Settings."""
 from __future__ import annotations
 
-import difflib
 import math
 import sys
 from collections.abc import Callable, Mapping
@@ -256,6 +255,8 @@ _ALIASES = {
 def _unknown_key_message(path: Path, prefix: str, key: str, known: Mapping[str, object]) -> str:
     message = f"{path}: {prefix}.{key}: unknown key"
     alias = _ALIASES.get(key)
+    import difflib  # only for an unknown key's did-you-mean
+
     close = [alias] if alias in known else difflib.get_close_matches(key, list(known), n=1)
     if close:
         return f"{message}; did you mean '{close[0]}'?"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ast
-import difflib
 import io
 import re
 import tokenize
@@ -177,5 +176,7 @@ def warnings(files: Iterable[FileMetrics]) -> list[str]:
 
 def _unknown(name: str) -> str:
     message = f"unknown metric or rule {name!r} in a qualitygate suppression"
+    import difflib  # only for an unknown name's did-you-mean
+
     close = difflib.get_close_matches(name, _SHOWN, n=1, cutoff=0.5)
     return f"{message}; did you mean {close[0]!r}?" if close else message

@@ -462,3 +462,39 @@ def test_a_stored_record_under_any_path_is_the_encoded_record(path: str) -> None
     changed = replace(stored, cyclomatic_complexity=stored.cyclomatic_complexity + 1)
     assert changed.stored_record is None and encode_file(changed) == encode(file_to_dict(changed))
     assert stored.source_digest == "0" * 64 and changed.source_digest is None
+
+
+def test_json_tail_templates_write_what_the_json_module_writes() -> None:
+    """The JSON writer fills violations and suggestions into templates instead of dicts
+    (issue 5); every member, and every kind of value, must come out as ``json.dumps`` writes it."""
+    from dataclasses import replace
+
+    from qualitygate.models import FixedOffender, Severity, Suggestion, SuggestionKind
+    from qualitygate.reporters.json_format import encode_tail
+    from qualitygate.serialize import encode, report_tail
+
+    base = fx.failing()
+    v = base.violations[0]
+    odd = [
+        v._replace(path='é/"quoted"\\x.py', symbol="f\tg", message="ünï\u2028\x00"),
+        v._replace(value=float("nan"), threshold=float("inf"), baseline_value=float("-inf")),
+        v._replace(value=12, threshold=10.5, baseline_value=11, severity=Severity.WARNING),
+        v._replace(value=1e-300, threshold=2**62, line=0, end_line=10**6),
+    ]
+    advice = [
+        Suggestion(SuggestionKind.RULE, "QG003", "a.py", 1, None, "split the module"),
+        Suggestion(SuggestionKind.AI, "QG002", "b.py", 7, "C.m", "rewrite", "--- a\n+++ b\n", True,
+                   (("cognitive_complexity", 16), ("maintainability_index", 51.25)),
+                   (("cognitive_complexity", 9.0), ("maintainability_index", float("nan")))),
+    ]  # fmt: skip
+    result = replace(
+        base,
+        violations=(*base.violations, *odd),
+        suppressed=tuple(odd[:2]),
+        baselined=tuple(odd[2:]),
+        informational=(odd[0],),
+        fixed=(FixedOffender("QG001", "c.py", "h", 12.0, None), FixedOffender("QG003", "d.py", "d.py", 60, 70.5)),
+        suggestions=(*base.suggestions, *advice),
+    )
+    assert encode_tail(result) == encode(report_tail(result))
+    assert encode_tail(fx.passing()) == encode(report_tail(fx.passing()))

@@ -1,11 +1,10 @@
 """MetricOptions on its own, so a warm cached run can key the cache without importing radon."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class MetricOptions:
+class MetricOptions(NamedTuple):
     """Everything that changes what is measured (and so keys the cache)."""
 
     enable_dependency_analysis: bool = True
