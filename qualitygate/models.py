@@ -8,8 +8,10 @@ dataclasses for the records with derived or hidden fields.
 from __future__ import annotations
 
 import enum
+import operator
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 from typing import NamedTuple
 
 
@@ -216,6 +218,10 @@ class Suggestion(NamedTuple):
     after: tuple[tuple[str, float], ...] = ()
 
 
+_FUNCTIONS = operator.attrgetter("functions")
+_CYCLOMATIC = operator.attrgetter("cyclomatic_complexity")
+
+
 @dataclass(frozen=True)
 class GateResult:
     """The verdict: every file measured, every violation and every error, sorted."""
@@ -246,21 +252,22 @@ class GateResult:
     @cached_property
     def summary(self) -> Summary:
         """Counts and averages for reporters."""
-        functions = [f for fm in self.files for f in fm.functions]
         by_metric: dict[str, int] = {m.value: 0 for m in Metric}
         for v in self.failing:
             by_metric[v.metric.value] += 1
         mis = [fm.maintainability_index for fm in self.files]
-        ccs = [f.cyclomatic_complexity for f in functions]
+        # 16,500 functions on the stdlib: counted and summed at C speed (ints: exact in any order).
+        functions = sum(map(len, map(_FUNCTIONS, self.files)))
+        total_cc = sum(map(_CYCLOMATIC, chain.from_iterable(map(_FUNCTIONS, self.files))))
         return Summary(
             files=len(self.files),
-            functions=len(functions),
+            functions=functions,
             violations=len(self.failing),
             errors=len(self.errors),
             warnings=len(self.violations) - len(self.failing),
             by_metric=by_metric,
             average_maintainability_index=round(sum(mis) / len(mis), 2) if mis else 100.0,
-            average_cyclomatic_complexity=round(sum(ccs) / len(ccs), 2) if ccs else 0.0,
+            average_cyclomatic_complexity=round(total_cc / functions, 2) if functions else 0.0,
             suppressed=len(self.suppressed),
             baselined=len(self.baselined),
             informational=len(self.informational),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
+from itertools import compress, repeat
 from typing import NamedTuple
 
 from qualitygate.config import Settings
@@ -136,10 +137,11 @@ def evaluate(
 
 
 def _function_violations(rule: Rule, file: FileMetrics, threshold: float, severity: Severity) -> list[Violation]:
-    # The hot loop of a warm run (16,500 functions on the stdlib): one attribute getter and one
-    # comparison per function; enum and method lookups stay outside.
-    value_of, fails = operator.attrgetter(rule.metric.value), rule.compare
-    failing = [func for func in file.functions if fails(value_of(func), threshold)]
+    # The hot loop of a warm run (16,500 functions on the stdlib, per rule): values, comparisons
+    # and selection all at C speed; only the functions that fail reach Python code.
+    value_of = operator.attrgetter(rule.metric.value)
+    functions = file.functions
+    failing = list(compress(functions, map(rule.compare, map(value_of, functions), repeat(threshold))))
     if not failing:
         return []
     code, metric, path = rule.code, rule.metric, file.path

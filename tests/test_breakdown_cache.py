@@ -194,11 +194,22 @@ def _hand_edit(file: Path) -> None:
     file.write_bytes(data.replace(b"],[", b"], [", 1))  # still JSON, still well-formed: not the same bytes
 
 
-def _bad_row(file: Path) -> None:
-    document = json.loads(file.read_bytes())
-    for entry in document["entries"].values():
-        entry[1][0][0] = "line one"  # a string where the line number belongs
-    _write(file, document)
+def _rows_changed(change: Callable[[list[Any]], None]) -> Callable[[Path], None]:
+    """Damage that edits the first stored summary of every entry."""
+
+    def damage(file: Path) -> None:
+        document = json.loads(file.read_bytes())
+        for entry in document["entries"].values():
+            change(entry[1][0])
+        _write(file, document)
+
+    return damage
+
+
+_bad_row = _rows_changed(lambda row: row.__setitem__(0, "line one"))  # a string for the line
+_number_for_a_name = _rows_changed(lambda row: row.__setitem__(1, 7))  # a number for the kind
+_short_row = _rows_changed(lambda row: row.pop())
+_null_in_a_row = _rows_changed(lambda row: row.__setitem__(4, None))
 
 
 def _no_statements(file: Path) -> None:
@@ -220,10 +231,14 @@ def _bad_entry(file: Path) -> None:
         (_other_layout, "is not in the expected format"),
         (_hand_edit, "its checksum does not match"),
         (_bad_row, "has a malformed entry; computing it again"),
+        (_number_for_a_name, "has a malformed entry; computing it again"),
+        (_short_row, "has a malformed entry; computing it again"),
+        (_null_in_a_row, "has a malformed entry; computing it again"),
         (_no_statements, "has a malformed entry; computing it again"),
         (_bad_entry, "malformed entries; ignoring them"),
     ],
-    ids=["bad-json", "other-layout", "hand-edit", "bad-row", "no-statements", "bad-entry"],
+    ids=["bad-json", "other-layout", "hand-edit", "bad-row", "number-for-a-name", "short-row",
+         "null-in-a-row", "no-statements", "bad-entry"],
 )
 def test_a_damaged_cache_is_a_warning_and_the_same_advice(
     check: Run, cache: Path, damage: Callable[[Path], None], warning: str

@@ -2,9 +2,11 @@
 so a warm run neither parses nor even reads a source file."""
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -25,9 +27,12 @@ from qualitygate.suggestions.rules import Lines, function_breakdown
 
 PREFIX = "breakdowns-"
 LAYOUT = 3  # the shape of the file; a new shape is a new layout, never a misread
-# A summary is stored as the list of its fields, in order; a row is well-formed when each value
-# has exactly its field's type (JSON gives bool for true/false, int for whole numbers).
+# A summary is stored as the list of its fields, in order; a row is well-formed when it has
+# every field, with a string where CostSummary has one and a number (or bool) elsewhere.
 _TYPES = tuple(get_type_hints(CostSummary).values())
+_TEXTS = tuple(i for i, kind in enumerate(_TYPES) if kind is str)
+_NUMBERS = tuple(i for i, kind in enumerate(_TYPES) if kind is not str)
+_summary = functools.partial(tuple.__new__, CostSummary)  # rows of exactly len(_TYPES) values
 
 Warn = Callable[[str], None]
 # The sha256 of a file's bytes as read now (None when unreadable): ``SourceFiles.digest``.
@@ -50,11 +55,20 @@ def breakdowns_file(folder: Path, key: str) -> Path:
 
 def _summaries(rows: object) -> list[CostSummary] | None:
     """The summaries of a stored entry, or None when it is not one (hand-edited, damaged)."""
-    if not isinstance(rows, list) or not all(
-        type(r) is list and tuple(map(type, r)) == _TYPES for r in rows
-    ):
+    if type(rows) is not list or not rows or set(map(type, rows)) != {list}:
         return None
-    summaries = [CostSummary._make(r) for r in rows]
+    if set(map(len, rows)) != {len(_TYPES)}:
+        return None
+    # Column by column at C speed: sum() takes only numbers (true and false are 1 and 0 to
+    # Python, harmless), join() only strings; a string, null or list where a number belongs,
+    # or a number where a name belongs, raises TypeError.
+    columns = list(zip(*rows, strict=True))
+    try:
+        sum(chain.from_iterable(columns[i] for i in _NUMBERS))
+        "".join(chain.from_iterable(columns[i] for i in _TEXTS))
+    except (TypeError, OverflowError):
+        return None
+    summaries = list(map(_summary, rows))
     # A function body has a statement; without one the advisor would have nothing to rank.
     return summaries if any(s.top for s in summaries) else None
 
