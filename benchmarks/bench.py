@@ -155,9 +155,19 @@ def _fresh(folder: Path, run_there: bool = False) -> Callable[[], Path | None]:
     return reset
 
 
+def peer(name: str) -> str | None:
+    """A peer's command as installed beside this interpreter (a venv's bin/), else on PATH.
+
+    PATH can hold a wrapper instead of the tool: pyenv's shims run ~50 ms of bash before every
+    command, which would be timed as the peer's and flatter our ratios.
+    """
+    beside = Path(sysconfig.get_path("scripts")) / name
+    return str(beside) if beside.is_file() else shutil.which(name)
+
+
 def complexipy_cmd() -> list[str] | None:
     """complexipy (Rust) over the same corpus, quiet; None when it is not installed."""
-    exe = shutil.which("complexipy")
+    exe = peer("complexipy")
     if exe is None:
         return None
     excludes = [arg for d in SKIP_DIRS for arg in ("-e", f"**/{d}/**")]
@@ -244,18 +254,18 @@ def main() -> int:
     files = corpus()
     lines = sum(p.read_bytes().count(b"\n") for p in files)
     print(f"corpus: {STDLIB} without tests: {len(files)} files, {lines} lines; python {sys.version.split()[0]}")
+    print("peers: " + ", ".join(f"{name} {peer(name) or 'not installed'}" for name in ("complexipy", "xenon", "radon")))
     workdir = Path(tempfile.mkdtemp(prefix="qg-bench-"))
     snapshot(workdir)
     os.chdir(workdir)  # `python -m qualitygate` puts the working folder first on sys.path
     config = workdir / "qualitygate.toml"
     config.write_text("exclude = [" + ", ".join(f'"{d}/"' for d in SKIP_DIRS) + "]\n")
     results: dict[str, dict[str, float]] = cache_figures(config, workdir, args.repeat)
-    if shutil.which("xenon"):
-        results["xenon"] = median_of(
-            args.repeat, ["xenon", "--max-absolute", "F", "-e", PEER_EXCLUDE, str(STDLIB)]
-        )
-    if shutil.which("radon"):
-        results["radon cc"] = median_of(args.repeat, ["radon", "cc", "-e", PEER_EXCLUDE, str(STDLIB)])
+    xenon, radon = peer("xenon"), peer("radon")
+    if xenon:
+        results["xenon"] = median_of(args.repeat, [xenon, "--max-absolute", "F", "-e", PEER_EXCLUDE, str(STDLIB)])
+    if radon:
+        results["radon cc"] = median_of(args.repeat, [radon, "cc", "-e", PEER_EXCLUDE, str(STDLIB)])
     floor = parse_floor(files, args.repeat)
     ours = results["qualitygate cold"]["median_s"]
     print(f"\n{'tool':<22}{'median s':>10}{'min s':>9}{'peak MiB':>10}{'ours / tool':>13}")
