@@ -4,6 +4,7 @@ Which entries to reuse, record and prune lives here; the bytes on disk in ``cach
 """
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
@@ -64,7 +65,7 @@ def key_parts(options: MetricOptions) -> dict[str, Any]:
     return {
         "layout": LAYOUT,
         "qualitygate": __version__,
-        "code": code_fingerprint(),
+        "code": _own_fingerprint(),
         "radon": radon.__version__,
         "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
         "options": options._asdict(),
@@ -88,6 +89,13 @@ def code_fingerprint(package: Path = PACKAGE) -> str:
             stat = os.stat(os.path.join(folder, name))
             stamps.append(f"{os.path.relpath(os.path.join(folder, name), package)}:{stat.st_size}:{stat.st_mtime_ns}")
     return "\n".join(stamps)
+
+
+@functools.cache
+def _own_fingerprint() -> str:
+    """This process's own code does not change while it runs: the metrics and the breakdown
+    caches both need it, and it takes a walk over the package."""
+    return code_fingerprint()
 
 
 def local_modules(options: MetricOptions) -> frozenset[str]:
@@ -292,7 +300,7 @@ class MetricsCache:
             try:
                 entry = encode_entry(outcome)._replace(size=pending[0], mtime_ns=pending[1],
                                                        digest=pending[2], seen_day=self.today)  # fmt: skip
-            except (OverflowError, TypeError):  # a value the table cannot hold: not cached
+            except OverflowError:  # a value the function table cannot hold: not cached
                 stored.append(outcome)
                 continue
             self.entries[key] = entry

@@ -3,9 +3,9 @@ a crc32 over both; and the checks every stored value passes before the gate sees
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from collections.abc import Mapping, Sequence
-from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple, TypeGuard
 
@@ -83,6 +83,7 @@ def decode_entry(entry: Entry, display: str) -> Outcome:
     return file_from_row(_row_checked(entry.data), display, (entry.record, entry.digest))
 
 
+_NUMBER_TYPES = frozenset((int, float))
 TABLE_FIELDS = 4  # function_table.pack: count, names, qualnames, records
 RAW_FIELDS = len(RawMetrics._fields)
 HALSTEAD_FIELDS = len(Halstead._fields)
@@ -108,10 +109,12 @@ def _row_checked(row: FileRow) -> FileRow:
     if not (_lists(raw, halstead, deps, table, suppressions) and len(deps) == 3
             and (len(raw), len(halstead), len(table)) == (RAW_FIELDS, HALSTEAD_FIELDS, TABLE_FIELDS)):  # fmt: skip
         raise TypeError("a row part has the wrong shape")
-    # sum() takes only numbers (a string, null, list or object raises TypeError; true and false
-    # count as 1 and 0, as Python does), join() only strings.
-    sum(chain([cyclomatic, maintainability], raw, halstead))
-    "".join(chain(*deps))
+    numbers = [cyclomatic, maintainability, *raw, *halstead]
+    if not set(map(type, numbers)) <= _NUMBER_TYPES:  # exactly int or float: no bool, no null
+        raise TypeError("a metric is not a number")
+    math.fsum(numbers)  # OverflowError for an int too large to format as a float
+    if not _strings(*deps):
+        raise TypeError("an import name is not a string")
     _suppressions_checked(suppressions)
     return row
 

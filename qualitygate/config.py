@@ -253,10 +253,10 @@ _ALIASES = {
 
 
 def _unknown_key_message(path: Path, prefix: str, key: str, known: Mapping[str, object]) -> str:
-    message = f"{path}: {prefix}.{key}: unknown key"
-    alias = _ALIASES.get(key)
     import difflib  # only for an unknown key's did-you-mean
 
+    message = f"{path}: {prefix}.{key}: unknown key"
+    alias = _ALIASES.get(key)
     close = [alias] if alias in known else difflib.get_close_matches(key, list(known), n=1)
     if close:
         return f"{message}; did you mean '{close[0]}'?"

@@ -151,8 +151,8 @@ class _Filter:
 def _read_gitignore(file: str) -> GlobSet | None:
     try:
         with open(file, encoding="utf-8") as stream:
-            return compile_globs(stream.read().splitlines())
-    except (OSError, UnicodeDecodeError, ValueError):
+            return compile_globs(stream.read().splitlines(), skip_malformed=True)
+    except (OSError, UnicodeDecodeError):
         return None
 
 

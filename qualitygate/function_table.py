@@ -9,8 +9,8 @@ base64-encoded in one string, and the names as one newline-joined string per col
     [count, "name\\nname...", "qualname\\n...", "<base64 of count records>"]
 
 Reading it back checks only lengths: a record can only hold numbers of its fields' types, so a
-damaged or crafted entry raises ValueError or TypeError (the cache then measures the file
-again), never reaches the gate with a string where a number belongs.
+damaged or crafted entry raises ValueError, TypeError or AttributeError (the cache then measures
+the file again), never reaches the gate with a string where a number belongs.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def pack(functions: tuple[FunctionMetrics, ...]) -> Table:
 
 
 def unpack(table: Table) -> tuple[FunctionMetrics, ...]:
-    """Inverse of ``pack``; ValueError or TypeError when ``table`` is not one."""
+    """Inverse of ``pack``; ValueError, TypeError or AttributeError when ``table`` is not one."""
     count, names, qualnames, text = table
     if type(count) is not int or count < 0:
         raise TypeError("the function count is not a count")

@@ -41,14 +41,17 @@ class GlobSet(NamedTuple):
         return found is not None and found.lastindex is None
 
 
-def compile_globs(patterns: Iterable[str]) -> GlobSet:
-    """Compile gitignore-style patterns; raise ValueError naming a malformed one."""
+def compile_globs(patterns: Iterable[str], *, skip_malformed: bool = False) -> GlobSet:
+    """Compile gitignore-style patterns; raise ValueError naming a malformed one, or, with
+    ``skip_malformed`` (a .gitignore file: git matches nothing with such a line), leave it out."""
     patterns = tuple(patterns)
     translated = []
     for pattern in reversed(patterns):
         try:
             translation = _translate(pattern)
         except ValueError as exc:
+            if skip_malformed:
+                continue
             raise ValueError(f"{pattern!r}: {exc}") from None
         if translation is not None:
             translated.append(translation)

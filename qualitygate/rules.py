@@ -149,6 +149,5 @@ def _function_violations(rule: Rule, file: FileMetrics, threshold: float, severi
     return [
         Violation(code, metric, path, func.lineno, func.end_lineno, func.qualname, value,
                   threshold, label + format_number(value) + limit, severity)
-        for func in failing
-        for value in (value_of(func),)
+        for func, value in zip(failing, map(value_of, failing), strict=True)
     ]  # fmt: skip

@@ -175,8 +175,8 @@ def warnings(files: Iterable[FileMetrics]) -> list[str]:
 
 
 def _unknown(name: str) -> str:
-    message = f"unknown metric or rule {name!r} in a qualitygate suppression"
     import difflib  # only for an unknown name's did-you-mean
 
+    message = f"unknown metric or rule {name!r} in a qualitygate suppression"
     close = difflib.get_close_matches(name, _SHOWN, n=1, cutoff=0.5)
     return f"{message}; did you mean {close[0]!r}?" if close else message

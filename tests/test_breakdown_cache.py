@@ -372,3 +372,20 @@ def test_a_file_edited_after_it_was_measured_stores_no_breakdown(tmp_path: Path)
     advise("f" * 64, tmp_path / "edited")  # measured from bytes that have since been replaced
     assert expected and not list((tmp_path / "edited").glob("breakdowns-*.json"))
     assert warnings == []
+
+
+def test_merge_never_stores_breakdowns_of_metrics_measured_elsewhere(
+    check: Run, cli: Run, stdlib_tree: Path, cache: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, computed: list[str],
+) -> None:  # fmt: skip
+    """A shard report's metrics may come from other bytes than the files here: the merge job
+    computes its advice from the files, and keeps none of it for later runs."""
+    whole = check("--no-cache")
+    for k in (1, 2):
+        check("--no-cache", "--shard", f"{k}/2", "-f", f"json:shard{k}.json")
+    merge_cache = tmp_path / "merge-cache"
+    monkeypatch.setenv("QUALITYGATE_CACHE_DIR", str(merge_cache))
+    merged = cli("merge", "shard1.json", "shard2.json", "-f", "json", cwd=stdlib_tree)
+    assert suggestions(merged) == suggestions(whole)
+    assert computed  # computed from the files, as no cache had them
+    assert not list(merge_cache.glob("breakdowns-*.json"))

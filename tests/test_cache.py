@@ -168,7 +168,7 @@ def test_transient_errors_are_not_cached(tmp_path: Path) -> None:
 
 
 def test_metrics_the_table_cannot_hold_are_reported_but_not_cached(tmp_path: Path) -> None:
-    """A function on line 2**70 cannot be stored as a 64-bit number: the run still reports the
+    """A function on line 2**31 cannot be stored as a 32-bit int: the run still reports the
     metrics it measured, and the next run measures the file again instead of reading garbage."""
     source = tmp_path / "a.py"
     source.write_text(SIMPLE)
@@ -177,7 +177,7 @@ def test_metrics_the_table_cannot_hold_are_reported_but_not_cached(tmp_path: Pat
     assert cache.split(jobs) == ([], jobs)
     file = measure_file(source, "a.py", metric_options(load_settings(start=tmp_path)))
     assert isinstance(file, FileMetrics)
-    huge = replace(file, functions=(file.functions[0]._replace(lineno=2**70),))
+    huge = replace(file, functions=(file.functions[0]._replace(lineno=2**31),))
     assert cache.record(jobs, [huge]) == [huge]
     assert cache.entries == {}
 
@@ -412,10 +412,10 @@ def test_editing_qualitygate_itself_changes_the_key(tmp_path: Path) -> None:
     assert key_parts(metric_options(load_settings(start=tmp_path)))["code"] == code_fingerprint()
 
 
-@pytest.mark.parametrize("bad", ["high", None, [3], {"cc": 3}, 10**400])
+@pytest.mark.parametrize("bad", ["high", None, True, [3], {"cc": 3}, 10**400])
 def test_entry_with_a_metric_of_the_wrong_type_is_measured_again(project, cli, measured, bad) -> None:
-    """A well-shaped entry whose number is a string, null, list, object or beyond a float must
-    not reach the gate (true and false are numbers to Python: harmless, so they are let through)."""
+    """A well-shaped entry whose number is a string, null, bool, list, object or beyond a float
+    must not reach the gate."""
     root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
     reference = cli("check", "-f", "json", cwd=root)
     # The row: [raw counts, cyclomatic complexity, maintainability, halstead, ...]

@@ -110,6 +110,15 @@ def test_gitignore_above_the_root_does_not_apply(project, monkeypatch: pytest.Mo
     assert _run(["proj"], outer)[0] == ["proj/kept.py"]
 
 
+def test_a_malformed_gitignore_line_is_left_out_and_the_rest_applies(project, monkeypatch) -> None:
+    """git matches nothing with a line like ``[z-a]`` or a trailing backslash; the other lines
+    of the file still apply (the whole file used to be ignored, or to crash the run)."""
+    root = project({".gitignore": "gen/\n[z-a].py\nbad\\\n*.tmp.py\n", "gen/g.py": "", "a.tmp.py": "",
+                    "kept.py": "", "z.py": "", "a.py": ""})  # fmt: skip
+    monkeypatch.chdir(root)
+    assert _run(["."], root)[0] == ["a.py", "kept.py", "z.py"]
+
+
 def test_globs_outside_the_root_are_relative_to_the_named_folder(
     tree: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -86,8 +86,14 @@ def test_a_damaged_table_raises_instead_of_shifting_metrics(change: Any) -> None
         function_table.unpack(_damaged(change))
 
 
-def test_a_value_the_table_cannot_hold_is_refused_when_packing() -> None:
+@pytest.mark.parametrize(
+    "change",
+    [{"lineno": 2**31}, {"cyclomatic_complexity": -(2**31) - 1}, {"length": 3.5}, {"parameters": "2"}],
+    ids=["past-32-bits", "below-32-bits", "float-for-int", "text-for-int"],
+)
+def test_a_value_the_table_cannot_hold_is_refused_when_packing(change: dict[str, Any]) -> None:
     """The cache then keeps the file out (cache.record) rather than storing something else."""
     function = measured("json/decoder.py").functions[0]
+    assert function_table.unpack(function_table.pack((function._replace(lineno=2**31 - 1),)))
     with pytest.raises(OverflowError):
-        function_table.pack((function._replace(lineno=2**70),))
+        function_table.pack((function._replace(**change),))

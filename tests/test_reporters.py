@@ -498,3 +498,21 @@ def test_json_tail_templates_write_what_the_json_module_writes() -> None:
     )
     assert encode_tail(result) == encode(report_tail(result))
     assert encode_tail(fx.passing()) == encode(report_tail(fx.passing()))
+
+
+def test_json_tail_writes_values_of_unexpected_types_as_the_json_module_does() -> None:
+    """``merge`` reads shard reports as written: a hand-edited one can hold a string where a
+    number belongs. The templates then fall back to the json module instead of failing."""
+    from dataclasses import replace
+
+    from qualitygate.models import Suggestion, SuggestionKind
+    from qualitygate.reporters.json_format import encode_tail
+    from qualitygate.serialize import encode, report_tail
+
+    base = fx.failing()
+    v = base.violations[0]
+    odd = (v._replace(value="12"), v._replace(rule=7, line="3"), v._replace(baseline_value=[1]))
+    advice = (Suggestion(SuggestionKind.RULE, "QG001", "a.py", None, 5, "split it"),)  # type: ignore[arg-type]
+    result = replace(base, violations=(*base.violations, *odd), suggestions=advice)
+    assert encode_tail(result) == encode(report_tail(result))
+    assert '"value":"12"' in encode_tail(result) and '"qualname":5' in encode_tail(result)

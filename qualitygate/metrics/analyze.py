@@ -65,9 +65,9 @@ def _function_metrics(
         end_lineno=end,
         cyclomatic_complexity=complexity,
         cognitive_complexity=cognitive,
-        # Floats even when whole (radon gives 0 for an empty body): the cache's table stores
-        # them as floats, and a warm run must report what a cold one does (issue 5).
-        maintainability_index=float(maintainability(volume, complexity, raw.span(node.lineno, end))),
+        maintainability_index=maintainability(volume, complexity, raw.span(node.lineno, end)),
+        # A float even when whole (radon gives the int 0 for an empty body): the cache's table
+        # stores it as one, and a warm run must report what a cold one does (issue 5).
         halstead_volume=float(volume),
         length=end - node.lineno + 1,
         parameters=info.parameters,
@@ -104,8 +104,8 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
         path=path,
         raw=raw.totals,
         cyclomatic_complexity=radon.total_complexity,
-        maintainability_index=float(
-            maintainability(radon.halstead.volume, radon.total_complexity, raw.totals)
+        maintainability_index=maintainability(
+            radon.halstead.volume, radon.total_complexity, raw.totals
         ),
         halstead=Halstead(
             vocabulary=int(radon.halstead.vocabulary),

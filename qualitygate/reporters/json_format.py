@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import TextIO
+from typing import Any, TextIO
 
 from qualitygate.models import GateResult, Suggestion, Violation
 from qualitygate.reporters import ReportContext
-from qualitygate.serialize import encode, encode_file, report_head
+from qualitygate.serialize import (
+    encode,
+    encode_file,
+    report_head,
+    suggestion_to_dict,
+    violation_to_dict,
+)
 
 
 def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
@@ -44,13 +51,26 @@ def _violations(violations: tuple[Violation, ...]) -> str:
     return "[" + ",".join(map(_violation, violations)) + "]"
 
 
+def _or_as_dict(template: Callable[[Any], str], as_dict: Callable[[Any], dict[str, Any]]) -> Callable[[Any], str]:
+    """``template``, falling back to the json module for a value of another type than the model
+    says (a shard report given to ``merge`` is read as it was written): the same bytes either way."""
+
+    def write(record: Any) -> str:
+        try:
+            return template(record)
+        except (TypeError, ValueError):
+            return encode(as_dict(record))
+
+    return write
+
+
 _VIOLATION = ('{"rule":%s,"metric":%s,"path":%s,"line":%s,"end_line":%s,"symbol":%s,"value":%s,'
               '"threshold":%s,"message":%s,"severity":%s,"baseline_value":%s}')  # fmt: skip
 _SUGGESTION = ('{"kind":%s,"rule":%s,"path":%s,"line":%s,"qualname":%s,"text":%s,"patch":%s,'
                '"verified":%s,"before":%s,"after":%s}')  # fmt: skip
 
 
-def _violation(v: Violation) -> str:
+def _violation_template(v: Violation) -> str:
     text = encode_basestring
     return _VIOLATION % (
         text(v.rule), text(v.metric.value), text(v.path), _number(v.line), _number(v.end_line),
@@ -59,7 +79,7 @@ def _violation(v: Violation) -> str:
     )  # fmt: skip
 
 
-def _suggestion(s: Suggestion) -> str:
+def _suggestion_template(s: Suggestion) -> str:
     text = encode_basestring
     return _SUGGESTION % (
         text(s.kind.value), text(s.rule), text(s.path), _number(s.line),
@@ -67,6 +87,10 @@ def _suggestion(s: Suggestion) -> str:
         "null" if s.patch is None else text(s.patch), _number(s.verified),
         encode(dict(s.before)) if s.before else "{}", encode(dict(s.after)) if s.after else "{}",
     )  # fmt: skip
+
+
+_violation = _or_as_dict(_violation_template, violation_to_dict)
+_suggestion = _or_as_dict(_suggestion_template, suggestion_to_dict)
 
 
 def _number(value: float | None) -> str:

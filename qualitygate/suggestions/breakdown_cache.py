@@ -6,7 +6,6 @@ import functools
 import json
 import time
 from collections.abc import Callable
-from itertools import chain
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -27,11 +26,9 @@ from qualitygate.suggestions.rules import Lines, function_breakdown
 
 PREFIX = "breakdowns-"
 LAYOUT = 3  # the shape of the file; a new shape is a new layout, never a misread
-# A summary is stored as the list of its fields, in order; a row is well-formed when it has
-# every field, with a string where CostSummary has one and a number (or bool) elsewhere.
+# A summary is stored as the list of its fields, in order; a row is well-formed when each value
+# has exactly its field's type (JSON gives bool for true/false, int for whole numbers).
 _TYPES = tuple(get_type_hints(CostSummary).values())
-_TEXTS = tuple(i for i, kind in enumerate(_TYPES) if kind is str)
-_NUMBERS = tuple(i for i, kind in enumerate(_TYPES) if kind is not str)
 _summary = functools.partial(tuple.__new__, CostSummary)  # rows of exactly len(_TYPES) values
 
 Warn = Callable[[str], None]
@@ -44,8 +41,8 @@ Stored = list[Any]
 
 def source_key(digest: str, func: FunctionMetrics) -> str:
     """What a breakdown depends on: the bytes of the file (their sha256, as the metrics cache
-    has it) and where the function starts in them (line numbers appear in the advice)."""
-    return f"{digest}:{func.lineno}:{func.qualname}"
+    has it) and where the function is in them (line numbers appear in the advice)."""
+    return f"{digest}:{func.lineno}:{func.end_lineno}:{func.qualname}"
 
 
 def breakdowns_file(folder: Path, key: str) -> Path:
@@ -59,14 +56,9 @@ def _summaries(rows: object) -> list[CostSummary] | None:
         return None
     if set(map(len, rows)) != {len(_TYPES)}:
         return None
-    # Column by column at C speed: sum() takes only numbers (true and false are 1 and 0 to
-    # Python, harmless), join() only strings; a string, null or list where a number belongs,
-    # or a number where a name belongs, raises TypeError.
-    columns = list(zip(*rows, strict=True))
-    try:
-        sum(chain.from_iterable(columns[i] for i in _NUMBERS))
-        "".join(chain.from_iterable(columns[i] for i in _TEXTS))
-    except (TypeError, OverflowError):
+    # Column by column, at C speed: every value has exactly its field's type.
+    columns = zip(*rows, strict=True)
+    if any(set(map(type, column)) != {kind} for column, kind in zip(columns, _TYPES, strict=True)):
         return None
     summaries = list(map(_summary, rows))
     # A function body has a statement; without one the advisor would have nothing to rank.
@@ -98,7 +90,8 @@ class BreakdownCache:
         were measured, else computed from ``lines`` (and stored when the bytes still match)."""
         # The metrics cache knows the digest of every file it served or stored: nothing to read.
         # Without it (a merged report), the file is read and hashed now.
-        digest = file.source_digest or self.digest(file.path)
+        measured = file.source_digest
+        digest = measured or self.digest(file.path)
         if digest is None:
             return function_breakdown(lines(), func)
         entries = self._load()
@@ -110,7 +103,8 @@ class BreakdownCache:
         found = function_breakdown(lines(), func)
         # Stored only for the very bytes measured: None means the file changed since measuring,
         # and a file edited since its digest was taken would store advice under the old bytes.
-        if found is not None and self.digest(file.path) == digest:
+        # Metrics from elsewhere (a shard report) may not be these bytes': read, never stored.
+        if found is not None and measured is not None and self.digest(file.path) == measured:
             entries[key] = [self.today, [list(s) for s in found]]
             self._dirty = True
         return found

@@ -24,6 +24,7 @@ class SourceFiles:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.files: dict[str, tuple[str | None, bool, bytes]] = {}
+        self.digests: dict[str, str | None] = {}
 
     def _load(self, path: str) -> tuple[str | None, bool, bytes]:
         if path not in self.files:
@@ -49,12 +50,12 @@ class SourceFiles:
     def digest(self, path: str) -> str | None:
         """sha256 of the bytes ``text`` decoded (as the metrics cache keys them); None when the
         file cannot be read."""
-        text, _, data = self._load(path)
-        if text is None:
-            return None
-        import hashlib  # only when a breakdown is computed: a warm run never loads it
+        if path not in self.digests:
+            text, _, data = self._load(path)
+            import hashlib  # only when a breakdown is computed: a warm run never loads it
 
-        return hashlib.sha256(data).hexdigest()
+            self.digests[path] = None if text is None else hashlib.sha256(data).hexdigest()
+        return self.digests[path]
 
 
 def _is_utf8(data: bytes) -> bool:
