@@ -264,10 +264,10 @@ def _unknown_key_message(path: Path, prefix: str, key: str, known: Mapping[str, 
 
 
 def _check_glob(path: Path, dotted: str, pattern: str) -> None:
-    from qualitygate.globs import compile_globs
+    from qualitygate.globs import check_glob
 
     try:
-        compile_globs([pattern])
+        check_glob(pattern)
     except ValueError as exc:
         raise ConfigError(f"{path}: {dotted}: bad glob {exc}") from None  # exc names the pattern
 

@@ -58,6 +58,14 @@ def compile_globs(patterns: Iterable[str], *, skip_malformed: bool = False) -> G
     return GlobSet(patterns, re.compile(_combined(translated), re.DOTALL) if translated else None)
 
 
+def check_glob(pattern: str) -> None:
+    """ValueError naming ``pattern`` when it is malformed (without compiling it)."""
+    try:
+        _translate(pattern)
+    except ValueError as exc:
+        raise ValueError(f"{pattern!r}: {exc}") from None
+
+
 def _combined(translated: list[tuple[str, bool]]) -> str:
     """One regex for (regex, is a '!' pattern) pairs, last pattern first. The order within a run
     of one kind does not matter, so there the patterns that match at any depth share one prefix:

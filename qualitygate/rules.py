@@ -1,6 +1,7 @@
 """The rule registry (code, metric, threshold key, help) and evaluate(): metrics -> violations."""
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterable
 from itertools import compress, repeat
@@ -93,6 +94,11 @@ class Thresholds(NamedTuple):
         )
 
 
+@functools.lru_cache(maxsize=16)  # one run asks once per file with the same warning_rules
+def _severities(warning_rules: frozenset[str]) -> dict[str, Severity]:
+    return {rule.code: _severity(rule, warning_rules) for rule in RULES}
+
+
 def _severity(rule: Rule, warning_rules: frozenset[str]) -> Severity:
     if rule.code in warning_rules or rule.name in warning_rules:
         return Severity.WARNING
@@ -119,13 +125,13 @@ def evaluate(
     file: FileMetrics, thresholds: Thresholds, warning_rules: Iterable[str] = ()
 ) -> list[Violation]:
     """Every rule over one file's metrics; unset thresholds (None) disable their rule."""
-    warn = frozenset(warning_rules)
+    severities = _severities(frozenset(warning_rules))
     found: list[Violation] = []
     for rule in RULES:
         threshold = getattr(thresholds, rule.setting)
         if threshold is None:
             continue
-        severity = _severity(rule, warn)
+        severity = severities[rule.code]
         if rule.scope is Scope.FILE:
             value = file.maintainability_index
             if rule.fails(value, threshold):

@@ -15,7 +15,7 @@ import warnings
 import pathspec
 import pytest
 
-from qualitygate.globs import GlobSet, compile_globs
+from qualitygate.globs import GlobSet, check_glob, compile_globs
 
 from .conftest import subprocess_env
 
@@ -131,6 +131,8 @@ def test_each_rule(patterns: list[str], path: str, expected: bool) -> None:
 def test_a_malformed_pattern_is_refused_by_name(pattern: str, problem: str) -> None:
     with pytest.raises(ValueError, match="^" + re.escape(f"{pattern!r}: {problem}")):
         compile_globs(["ok.py", pattern])
+    with pytest.raises(ValueError, match="^" + re.escape(f"{pattern!r}: {problem}")):
+        check_glob(pattern)  # what the configuration check uses: the same verdict, no regex
 
 
 def test_newlines_in_names_are_ordinary_characters() -> None:
@@ -229,3 +231,12 @@ def test_every_generated_pattern_is_refused_exactly_when_pathspec_refuses_it() -
     refused = [pattern for pattern in patterns if _oracle([pattern]) is None]
     assert [pattern for pattern in patterns if _ours([pattern]) is None] == refused
     assert len(refused) > 100 and "!" in refused
+    assert [pattern for pattern in patterns if not _checks(pattern)] == refused
+
+
+def _checks(pattern: str) -> bool:
+    try:
+        check_glob(pattern)
+    except ValueError:
+        return False
+    return True

@@ -1,6 +1,7 @@
 """Human-readable output: violations grouped by file, then a one-line summary."""
 from __future__ import annotations
 
+import operator
 from itertools import groupby
 from typing import TextIO
 
@@ -51,6 +52,9 @@ def _suggestion_lines(result: GateResult) -> dict[tuple[str, str, int, str], lis
     return found
 
 
+_PATH = operator.itemgetter(0)
+
+
 def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     """One block per file with problems; errors name the path and line."""
     advice = _suggestion_lines(result)
@@ -61,14 +65,15 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     for e in result.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
         lines.append((e.path, f"{where}: {_paint('error', _RED, context.color)} {e.message}"))
-    lines.sort(key=lambda item: item[0])
-    for _, group in groupby(lines, key=lambda item: item[0]):
-        for _, line in group:
-            stream.write(line + "\n")
-        stream.write("\n")
-    for line in _fixed_lines(result):
-        stream.write(line + "\n")
-    stream.write(summary_line(result, context.color) + "\n")
+    lines.sort(key=_PATH)
+    # One write of the whole report: 6,000 writes of a line each cost more than making it.
+    out: list[str] = []
+    for _, group in groupby(lines, key=_PATH):
+        out.extend(line + "\n" for _, line in group)
+        out.append("\n")
+    out.extend(line + "\n" for line in _fixed_lines(result))
+    out.append(summary_line(result, context.color) + "\n")
+    stream.write("".join(out))
 
 
 def summary_line(result: GateResult, color: bool = False) -> str:
