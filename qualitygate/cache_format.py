@@ -42,10 +42,12 @@ class Entry(NamedTuple):
     seen_day: int  # days since the epoch of the last run that saw the file (for pruning)
     kind: str  # "file" (FileMetrics) or "error" (AnalysisError)
     data: Any  # "file": the positional row of ``serialize.file_to_row``; "error": its JSON object
-    record: str = ""  # "file": the report's JSON record after its path, written as is when warm
+    # "file": the report's JSON record after its path (UTF-8), written as is when warm; a view of
+    # the cache file's bytes when read from it, so it is neither copied nor decoded to be used.
+    record: bytes | memoryview = b""
 
     @classmethod
-    def parse(cls, raw: object, records: memoryview) -> Entry | None:
+    def parse(cls, raw: object, records: memoryview, ascii_only: bool = False) -> Entry | None:
         """An entry from its JSON list and the records section, or None when it is not one."""
         if not (isinstance(raw, list) and len(raw) == 8):
             return None
@@ -54,7 +56,7 @@ class Entry(NamedTuple):
             return None
         if (kind, type(data)) == ("error", dict):
             return cls(size, mtime_ns, digest, seen_day, kind, data)
-        text = _record_text(records, start, length)
+        text = _record(records, start, length, ascii_only)
         if kind != "file" or type(data) is not list or text is None:
             return None
         return cls(size, mtime_ns, digest, seen_day, kind, data, text)
@@ -72,7 +74,8 @@ def _ints(*values: object) -> bool:
 def encode_entry(outcome: Outcome) -> Entry:
     """The stored form of one outcome; the stamps are filled in by the caller."""
     if isinstance(outcome, FileMetrics):
-        return Entry(0, 0, "", 0, "file", file_to_row(outcome), record_without_path(outcome))
+        record = record_without_path(outcome).encode("utf-8")
+        return Entry(0, 0, "", 0, "file", file_to_row(outcome), record)
     return Entry(0, 0, "", 0, "error", error_to_dict(outcome))
 
 
@@ -89,15 +92,19 @@ RAW_FIELDS = len(RawMetrics._fields)
 HALSTEAD_FIELDS = len(Halstead._fields)
 
 
-def _record_text(records: memoryview, start: int, length: int) -> str | None:
-    """The stored record at ``start`` without its empty path, or None when it is not one."""
+def _record(records: memoryview, start: int, length: int, ascii_only: bool) -> memoryview | None:
+    """The stored record at ``start`` without its empty path, or None when it is not one (not
+    there, or not UTF-8: checked here unless the whole file is ASCII, as it nearly always is)."""
     body = start + len(RECORD_HEAD)
     if not (0 <= start and body <= start + length <= len(records)) or records[start:body] != RECORD_HEAD:
         return None
-    try:
-        return str(records[body : start + length], "utf-8")  # decoded in place, no copy first
-    except UnicodeDecodeError:
-        return None
+    record = records[body : start + length]
+    if not ascii_only:
+        try:
+            str(record, "utf-8")
+        except UnicodeDecodeError:
+            return None
+    return record
 
 
 def _row_checked(row: FileRow) -> FileRow:
@@ -155,7 +162,7 @@ def dump_entries(entries: Mapping[str, Entry], key: str) -> bytes:
     start = 0
     for path in sorted(entries):
         entry = entries[path]
-        record = RECORD_HEAD + entry.record.encode("utf-8") if entry.kind == "file" else b""
+        record = RECORD_HEAD + entry.record if entry.kind == "file" else b""
         index_of[path] = entry.dump(start, len(record))
         if record:
             records.append(record)
@@ -184,7 +191,8 @@ def read_entries(file: Path, key: str) -> tuple[dict[str, Entry], list[str]]:
         return {}, [f"the cache {file} is not in the expected format; measuring every file"]
     if not checksum_matches(data, document):
         return {}, [f"the cache {file} is damaged (its checksum does not match); measuring every file"]
-    return _entries_of(document, file, memoryview(data)[split + len(RECORDS) :])
+    # ASCII bytes are UTF-8: one pass over the file spares checking each record on its own.
+    return _entries_of(document, file, memoryview(data)[split + len(RECORDS) :], data.isascii())
 
 
 def checksummed(layout: int, key: str, body: bytes) -> bytes:
@@ -215,13 +223,13 @@ def read_failure(exc: Exception) -> str:
 
 
 def _entries_of(
-    document: dict[str, Any], file: Path, records: memoryview
+    document: dict[str, Any], file: Path, records: memoryview, ascii_only: bool
 ) -> tuple[dict[str, Entry], list[str]]:
     """The well-formed entries of a decoded cache document, with a warning for what was dropped."""
     raw = document.get("entries")
     if not isinstance(raw, dict):
         return {}, [f"the cache {file} is not in the expected format; measuring every file"]
-    entries = {key: entry for key, value in raw.items() if (entry := Entry.parse(value, records))}
+    entries = {key: entry for key, value in raw.items() if (entry := Entry.parse(value, records, ascii_only))}
     if len(entries) < len(raw):
         return entries, [f"the cache {file} has {len(raw) - len(entries)} malformed entries; ignoring them"]
     return entries, []

@@ -117,7 +117,7 @@ class FileMetrics:
     # so a warm run writes it as is instead of encoding every function again. Set only through
     # ``serialize.with_record`` on the object built from the same metrics; not an init field, so
     # ``dataclasses.replace`` never carries it over to a copy with other metrics.
-    stored_record: str | None = field(default=None, init=False, compare=False, repr=False)
+    stored_record: bytes | memoryview | None = field(default=None, init=False, compare=False, repr=False)
     # Not a metric either: the sha256 of the bytes these metrics were measured from, when the
     # cache knows it, so the advice's breakdown cache can key on it without reading the file.
     source_digest: str | None = field(default=None, init=False, compare=False, repr=False)

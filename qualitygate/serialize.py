@@ -153,13 +153,21 @@ def encode_file(file: FileMetrics) -> str:
     if file.stored_record is None:
         return encode(_file_to_dict(file))
     # What encode(file.path) returns, without json.dumps's per-call set-up (732 calls warm).
-    return '{"path":' + encode_basestring(file.path) + "," + file.stored_record
+    return '{"path":' + encode_basestring(file.path) + "," + str(file.stored_record, "utf-8")
+
+
+def encode_file_utf8(file: FileMetrics) -> list[bytes | memoryview]:
+    """``encode_file(file)`` as UTF-8, in pieces: a stored record is written as the cache's
+    bytes, neither decoded nor copied (reporters.json_format)."""
+    if file.stored_record is None:
+        return [encode(_file_to_dict(file)).encode("utf-8")]
+    return [b'{"path":', encode_basestring(file.path).encode("utf-8"), b",", file.stored_record]
 
 
 FileRow = list[Any]
 
 
-def with_record(file: FileMetrics, record: str, digest: str) -> FileMetrics:
+def with_record(file: FileMetrics, record: bytes | memoryview, digest: str) -> FileMetrics:
     """``file`` carrying ``record`` (from ``record_without_path`` of these very metrics) and the
     ``digest`` of the bytes they were measured from."""
     copy = dataclasses.replace(file)  # the fields are not init fields: never copied by replace
@@ -167,7 +175,7 @@ def with_record(file: FileMetrics, record: str, digest: str) -> FileMetrics:
     return copy
 
 
-def _attach(file: FileMetrics, record: str, digest: str) -> None:
+def _attach(file: FileMetrics, record: bytes | memoryview, digest: str) -> None:
     object.__setattr__(file, "stored_record", record)
     object.__setattr__(file, "source_digest", digest)
 
@@ -186,7 +194,9 @@ def file_to_row(file: FileMetrics) -> FileRow:
     ]
 
 
-def file_from_row(row: FileRow, path: str, stored: tuple[str, str] | None = None) -> FileMetrics:
+def file_from_row(
+    row: FileRow, path: str, stored: tuple[bytes | memoryview, str] | None = None
+) -> FileMetrics:
     """Inverse of ``file_to_row``, with the cache's ``(record, digest)`` when given; raises
     TypeError or ValueError on a malformed row."""
     raw, cyclomatic, maintainability, halstead, deps, functions, suppressions = row

@@ -24,7 +24,7 @@ from qualitygate.cache import (
     code_fingerprint,
     key_parts,
 )
-from qualitygate.cache_format import RECORDS, checksummed
+from qualitygate.cache_format import ENTRIES, RECORDS, checksummed
 from qualitygate.config import load_settings
 from qualitygate.metrics.analyze import measure_file
 from qualitygate.models import AnalysisError, FileMetrics
@@ -240,6 +240,25 @@ def test_a_file_written_under_another_key_is_never_read_as_this_one(project, cli
     result = cli("check", "-f", "json", cwd=root)
     assert sorted(measured) == ["a.py", "b.py"] and result.out == reference.out
     assert "is not in the expected format" in result.err
+
+
+def test_a_stored_record_that_is_not_utf8_is_measured_again(project, cli, measured) -> None:
+    """Records are written into reports as stored bytes: one that is not UTF-8 (crafted under a
+    valid checksum) must never reach a report."""
+    root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
+    reference = cli("check", "-f", "json", cwd=root)
+    file = cache_files(root)[0]
+    data = file.read_bytes()
+    document = json.loads(data[: data.index(RECORDS)] + b"}")
+    start = data.index(ENTRIES) + len(ENTRIES)
+    body = data[start:-1]
+    records = body.index(RECORDS) + len(RECORDS)
+    bad = body[:records] + body[records:].replace(b'"raw"', b'"r\xffw"', 1)  # same length
+    file.write_bytes(checksummed(document["layout"], document["key"], bad))
+    measured.clear()
+    result = cli("check", "-f", "json", cwd=root)
+    assert len(measured) == 1 and "malformed" in result.err
+    assert result.out == reference.out
 
 
 def test_hand_edited_cache_fails_its_checksum_and_counts_as_empty(project, cli, measured) -> None:

@@ -435,7 +435,7 @@ def test_json_report_splices_stored_records_byte_for_byte() -> None:
     result = fx.failing()
     expected = encode(to_dict(result)) + "\n"
     assert render("json", result) == expected
-    stored = tuple(with_record(f, record_without_path(f), "0" * 64) for f in result.files[::2])
+    stored = tuple(with_record(f, record_without_path(f).encode(), "0" * 64) for f in result.files[::2])
     mixed = replace(result, files=(*stored, *result.files[1::2]))
     mixed = replace(mixed, files=tuple(sorted(mixed.files, key=lambda f: f.path)))
     assert mixed == result  # the record is not a metric: equality ignores it
@@ -456,7 +456,7 @@ def test_a_stored_record_under_any_path_is_the_encoded_record(path: str) -> None
     )
 
     file = replace(fx.failing().files[0], path=path)
-    stored = with_record(file, record_without_path(file), "0" * 64)
+    stored = with_record(file, record_without_path(file).encode(), "0" * 64)
     assert encode_file(stored) == encode(file_to_dict(file)) == encode_file(file)
     # A copy with other metrics never carries the record over: it would report the old ones.
     changed = replace(stored, cyclomatic_complexity=stored.cyclomatic_complexity + 1)
@@ -516,3 +516,25 @@ def test_json_tail_writes_values_of_unexpected_types_as_the_json_module_does() -
     result = replace(base, violations=(*base.violations, *odd), suggestions=advice)
     assert encode_tail(result) == encode(report_tail(result))
     assert '"value":"12"' in encode_tail(result) and '"qualname":5' in encode_tail(result)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "latin-1"])
+def test_stored_records_written_as_bytes_give_the_same_document(tmp_path: Path, encoding: str) -> None:
+    """On a UTF-8 file or stdout the stored records go to the byte stream as the cache holds
+    them (issue 5); any other encoding takes the text path. Same document either way, and the
+    text written before and after the records stays in order around them."""
+    from dataclasses import replace
+
+    from qualitygate.serialize import encode, record_without_path, to_dict, with_record
+
+    result = fx.failing()
+    files = [replace(f, path=f"é{i}/{f.path}") for i, f in enumerate(result.files)]  # non-ASCII paths
+    stored = tuple(with_record(f, memoryview(record_without_path(f).encode()), "0" * 64) for f in files)
+    mixed = replace(result, files=tuple(sorted((*stored[::2], *files[1::2]), key=lambda f: f.path)))
+    target = tmp_path / "report.json"
+    with open(target, "w", encoding=encoding, newline="\n") as handle:
+        handle.write("before\n")
+        get_reporter("json")(mixed, handle, ReportContext(version=fx.VERSION))
+        handle.write("after\n")
+    expected = "before\n" + encode(to_dict(mixed)) + "\n" + "after\n"
+    assert target.read_bytes() == expected.encode(encoding)

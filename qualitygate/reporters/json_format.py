@@ -1,16 +1,18 @@
 """The versioned JSON report that other tools and our CI formats build on."""
 from __future__ import annotations
 
+import codecs
 import math
 from collections.abc import Callable
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from qualitygate.models import GateResult, Suggestion, Violation
 from qualitygate.reporters import ReportContext
 from qualitygate.serialize import (
     encode,
     encode_file,
+    encode_file_utf8,
     report_head,
     suggestion_to_dict,
     violation_to_dict,
@@ -26,8 +28,25 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     """
     # Files are spliced in as records: a warm run reuses the ones the cache stored (issue 5).
     stream.write(encode(report_head(result))[:-1] + ',"files":[')
-    stream.write(",".join(map(encode_file, result.files)))
+    binary = _utf8_bytes_of(stream)
+    if binary is None:
+        stream.write(",".join(map(encode_file, result.files)))
+    else:  # the stored records are UTF-8 already: written as the cache holds them
+        stream.flush()
+        pieces = [piece for file in result.files for piece in (*encode_file_utf8(file), b",")]
+        binary.write(b"".join(pieces[:-1]))
     stream.write("]," + encode_tail(result)[1:] + "\n")
+
+
+def _utf8_bytes_of(stream: TextIO) -> BinaryIO | None:
+    """The byte stream under ``stream`` when it writes UTF-8 (a file we opened, most stdouts);
+    None for another encoding or a text-only stream (StringIO)."""
+    binary = getattr(stream, "buffer", None)
+    try:
+        utf8 = codecs.lookup(getattr(stream, "encoding", None) or "").name == "utf-8"
+    except LookupError:
+        return None
+    return binary if utf8 and binary is not None else None
 
 
 def encode_tail(result: GateResult) -> str:
