@@ -263,6 +263,8 @@ class MetricsCache:
             _, third, local = entry.data[4] if entry.kind == "file" else ((), (), ())
         except (TypeError, ValueError, IndexError, KeyError):
             return True  # a damaged entry: decoding says it is malformed
+        if not (third or local):  # most files: nothing that a new module could re-sort
+            return True
         third = _names(third)
         local = [n for n in _names(local) if not n.startswith(".")]
         if any(name in self.local_names for name in third):
