@@ -1,15 +1,19 @@
 """Violations and errors -> a sorted GateResult -> an exit code."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 
 from qualitygate.errors import EXIT_GATE_FAILED, EXIT_PASS
 from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
 
+# Sort order of violations everywhere: path, line, rule, symbol (a C-level key: 2,000 calls).
+violation_key: Callable[[Violation], tuple[str, int, str, str]] = operator.attrgetter(
+    "path", "line", "rule", "symbol"
+)
 
-def violation_key(v: Violation) -> tuple[str, int, str, str]:
-    """Sort order of violations everywhere: path, line, rule, symbol."""
-    return (v.path, v.line, v.rule, v.symbol)
+
+_PATH = operator.attrgetter("path")
 
 
 def build_result(
@@ -17,7 +21,7 @@ def build_result(
 ) -> GateResult:
     """Sort everything so output is deterministic whatever order the workers finished in."""
     return GateResult(
-        files=tuple(sorted(files, key=lambda f: f.path)),
+        files=tuple(sorted(files, key=_PATH)),
         violations=tuple(sorted(violations, key=violation_key)),
         errors=tuple(sorted(errors, key=lambda e: (e.path, e.line or 0, e.message))),
     )
