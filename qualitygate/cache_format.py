@@ -57,10 +57,10 @@ class Entry(NamedTuple):
             return None
         if (kind, type(data)) == ("error", dict):
             return cls(size, mtime_ns, digest, seen_day, kind, data)
-        text = _record(records, start, length, ascii_only)
-        if kind != "file" or type(data) is not list or text is None:
+        record = _record(records, start, length, ascii_only)
+        if kind != "file" or type(data) is not list or record is None:
             return None
-        return cls(size, mtime_ns, digest, seen_day, kind, data, text)
+        return cls(size, mtime_ns, digest, seen_day, kind, data, record)
 
     def dump(self, start: int, length: int) -> list[Any]:
         """The compact JSON list this entry is stored as; its record sits at ``start`` in the

@@ -48,11 +48,11 @@ def compile_globs(patterns: Iterable[str], *, skip_malformed: bool = False) -> G
     translated = []
     for pattern in reversed(patterns):
         try:
-            translation = _translate(pattern)
-        except ValueError as exc:
+            translation = _named_translation(pattern)
+        except ValueError:
             if skip_malformed:
                 continue
-            raise ValueError(f"{pattern!r}: {exc}") from None
+            raise
         if translation is not None:
             translated.append(translation)
     return GlobSet(patterns, re.compile(_combined(translated), re.DOTALL) if translated else None)
@@ -60,8 +60,13 @@ def compile_globs(patterns: Iterable[str], *, skip_malformed: bool = False) -> G
 
 def check_glob(pattern: str) -> None:
     """ValueError naming ``pattern`` when it is malformed (without compiling it)."""
+    _named_translation(pattern)
+
+
+def _named_translation(pattern: str) -> tuple[str, bool] | None:
+    """``_translate``, with the pattern named in its ValueError."""
     try:
-        _translate(pattern)
+        return _translate(pattern)
     except ValueError as exc:
         raise ValueError(f"{pattern!r}: {exc}") from None
 

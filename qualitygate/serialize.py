@@ -148,19 +148,12 @@ def record_without_path(file: FileMetrics) -> str:
     return text[len('{"path":') + len(encode(file.path)) + 1 :]
 
 
-def encode_file(file: FileMetrics) -> str:
-    """The file's compact JSON record; a record the cache stored is reused, not encoded again."""
-    if file.stored_record is None:
-        return encode(_file_to_dict(file))
-    # What encode(file.path) returns, without json.dumps's per-call set-up (732 calls warm).
-    return '{"path":' + encode_basestring(file.path) + "," + str(file.stored_record, "utf-8")
-
-
-def encode_file_utf8(file: FileMetrics) -> list[bytes | memoryview]:
-    """``encode_file(file)`` as UTF-8, in pieces: a stored record is written as the cache's
-    bytes, neither decoded nor copied (reporters.json_format)."""
+def encode_file(file: FileMetrics) -> list[bytes | memoryview]:
+    """The file's compact JSON record as UTF-8, in pieces: a record the cache stored is reused
+    as the cache's bytes, neither encoded again, decoded nor copied (reporters.json_format)."""
     if file.stored_record is None:
         return [encode(_file_to_dict(file)).encode("utf-8")]
+    # What encode(file.path) returns, without json.dumps's per-call set-up (732 calls warm).
     return [b'{"path":', encode_basestring(file.path).encode("utf-8"), b",", file.stored_record]
 
 

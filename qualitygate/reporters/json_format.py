@@ -12,7 +12,6 @@ from qualitygate.reporters import ReportContext
 from qualitygate.serialize import (
     encode,
     encode_file,
-    encode_file_utf8,
     report_head,
     suggestion_to_dict,
     violation_to_dict,
@@ -28,13 +27,14 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     """
     # Files are spliced in as records: a warm run reuses the ones the cache stored (issue 5).
     stream.write(encode(report_head(result))[:-1] + ',"files":[')
+    pieces = [piece for file in result.files for piece in (*encode_file(file), b",")]
+    files = b"".join(pieces[:-1])
     binary = _utf8_bytes_of(stream)
     if binary is None:
-        stream.write(",".join(map(encode_file, result.files)))
+        stream.write(files.decode("utf-8"))
     else:  # the stored records are UTF-8 already: written as the cache holds them
         stream.flush()
-        pieces = [piece for file in result.files for piece in (*encode_file_utf8(file), b",")]
-        binary.write(b"".join(pieces[:-1]))
+        binary.write(files)
     stream.write("]," + encode_tail(result)[1:] + "\n")
 
 

@@ -80,7 +80,7 @@ class BreakdownCache:
         self.warn = warn
         self.digest = digest
         self.today = int((time.time() if now is None else now) // SECONDS_PER_DAY)
-        self.file: Path | None = None  # known once loaded: its name hashes qualitygate's code
+        self.file: Path | None = None  # known once loaded: its name is a crc32 of the key
         self.key = ""  # the metrics cache's key, worked out on first use
         self.entries: dict[str, Stored] | None = None
         self._dirty = False

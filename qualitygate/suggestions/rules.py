@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 import warnings
 from collections.abc import Callable, Iterator
@@ -261,12 +262,8 @@ def _file_suggestions(
     breakdown: Breakdown,
 ) -> Iterator[Suggestion]:
     functions = dict(zip(map(_PLACE, file.functions), file.functions, strict=True))
-    read_lines: list[list[str]] = []
-
-    def lines() -> list[str]:  # read only when a breakdown must be computed, once
-        if not read_lines:
-            read_lines.append((read(file.path) or "").splitlines(keepends=True))
-        return read_lines[0]
+    # Read only when a breakdown must be computed, and then once.
+    lines = functools.cache(lambda: (read(file.path) or "").splitlines(keepends=True))
 
     costs: dict[tuple[str, int], list[CostSummary] | None] = {}
     for v in violations:
