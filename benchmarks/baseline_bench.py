@@ -27,7 +27,7 @@ def _cmd(command: str, config: Path, *extra: str) -> list[str]:
 def record_baseline(config: Path) -> dict[str, float]:
     """Write the baseline once; its entry count, size in bytes and files with an entry."""
     subprocess.run(_cmd("baseline", config), check=True, capture_output=True)
-    from qualitygate.baseline import Baseline, Entry, dumps
+    from qualitygate.gate.baseline import Baseline, Entry, dumps
 
     path = config.parent / ".qualitygate-baseline.json"
     entries = json.loads(path.read_text())["entries"]
@@ -60,8 +60,8 @@ def gate_cost(config: Path, repeat: int) -> dict[str, float]:
     import statistics
     import time
 
-    from qualitygate.app import gate, measure
-    from qualitygate.baseline import load
+    from qualitygate.pipeline import gate, measure
+    from qualitygate.gate.baseline import load
     from qualitygate.config import load_settings
 
     settings = load_settings(config)

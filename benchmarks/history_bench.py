@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from bench import SKIP_DIRS, STDLIB
 
-from qualitygate.app import gate, measure
+from qualitygate.pipeline import gate, measure
 from qualitygate.config import load_settings
-from qualitygate.history import RunInfo, record_run
+from qualitygate.store.history import RunInfo, record_run
 from qualitygate.models import GateResult
 
 HOUR = 3600.0

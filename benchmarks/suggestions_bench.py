@@ -19,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 from bench import STDLIB, corpus
 
-from qualitygate.gate import build_result
+from qualitygate.gate.result import build_result
 from qualitygate.metrics.analyze import MetricOptions
 from qualitygate.models import FileMetrics
-from qualitygate.rules import Thresholds, evaluate
-from qualitygate.runner import measure_serial
+from qualitygate.gate.rules import Thresholds, evaluate
+from qualitygate.metrics.pool import measure_serial
 from qualitygate.suggestions.pipeline import SourceFiles
 from qualitygate.suggestions.rules import rule_suggestions
 

@@ -94,7 +94,7 @@ def check(
         function_maintainability_threshold=function_maintainability_threshold,
         jobs=jobs,
     )
-    from qualitygate.app import CheckOptions, parse_outputs, parse_shard, run_check
+    from qualitygate.pipeline import CheckOptions, parse_outputs, parse_shard, run_check
 
     outputs = parse_outputs(formats)
     options = CheckOptions(
@@ -115,7 +115,7 @@ def check(
 def baseline(paths: tuple[Path, ...], prune: bool, jobs: int | None, config: Path | None) -> None:
     """Record today's offenders in PATHS, so that check fails only on new or worse ones."""
     settings = load(config, paths, jobs=jobs)
-    from qualitygate.app import run_baseline
+    from qualitygate.pipeline import run_baseline
 
     raise SystemExit(run_baseline(settings, paths, prune))
 
@@ -130,7 +130,7 @@ FORMAT_HELP = "Output format, repeatable; no PATH means stdout. Default: text."
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
 def merge(reports: tuple[Path, ...], formats: tuple[str, ...], expect: int | None, config: Path | None) -> None:
     """Combine the JSON reports of ``check --shard K/N`` jobs into one verdict."""
-    from qualitygate.app import parse_outputs, run_merge
+    from qualitygate.pipeline import parse_outputs, run_merge
     from qualitygate.errors import UsageError
 
     if expect is not None and len(reports) != expect:
@@ -147,7 +147,7 @@ def merge(reports: tuple[Path, ...], formats: tuple[str, ...], expect: int | Non
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
 def history(days: int | None, file: Path | None, top: int, fmt: str, config: Path | None) -> None:
     """List the recorded runs and the trend of each metric (needs track_history = true)."""
-    from qualitygate.app import run_history
+    from qualitygate.pipeline import run_history
 
     settings = load(config, [])
     raise SystemExit(run_history(settings, days, file, top, fmt))
@@ -161,7 +161,7 @@ def history(days: int | None, file: Path | None, top: int, fmt: str, config: Pat
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
 def report(paths: tuple[Path, ...], output_dir: Path, days: int | None, no_cache: bool, config: Path | None) -> None:
     """Write an HTML report with trends, its data as JSON, and Markdown docs per module."""
-    from qualitygate.app import run_report
+    from qualitygate.pipeline import run_report
 
     settings = load(config, paths)
     raise SystemExit(run_report(settings, paths, output_dir, days=days, use_cache=not no_cache))
@@ -175,7 +175,7 @@ def report(paths: tuple[Path, ...], output_dir: Path, days: int | None, no_cache
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
 def suggest(paths: tuple[Path, ...], apply_: bool, output: Path | None, no_cache: bool, config: Path | None) -> None:
     """Print the verified AI rewrites for PATHS as a patch for `git apply`, or apply them."""
-    from qualitygate.app import run_suggest
+    from qualitygate.pipeline import run_suggest
 
     settings = load(config, paths)
     raise SystemExit(run_suggest(settings, paths, apply=apply_, output=output, use_cache=not no_cache))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from qualitygate.errors import ConfigError
 
 if TYPE_CHECKING:
-    from qualitygate.overrides import Override
+    from qualitygate.gate.thresholds import Override
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -88,7 +88,7 @@ def _finite(value: object) -> bool:
 def _rule_names(value: object) -> bool:
     if not _is_str_list(value):
         return False
-    from qualitygate.rules import RULES  # rules imports this module; load it only to check
+    from qualitygate.gate.rules import RULES  # rules imports this module; load it only to check
 
     known = {r.code for r in RULES} | {r.name for r in RULES} | {r.metric.value for r in RULES}
     known |= {f"file_{r.metric.value}" for r in RULES}
@@ -226,7 +226,7 @@ def validate_table(table: Mapping[str, Any], path: Path, prefix: str = TABLE) ->
     if "ai" in values:
         values["ai"] = _validate_ai(values["ai"], path, f"{prefix}.ai")
     if "overrides" in values:
-        from qualitygate.overrides import parse_overrides
+        from qualitygate.gate.thresholds import parse_overrides
 
         values["overrides"] = parse_overrides(values["overrides"], path, f"{prefix}.overrides")
     return values
@@ -264,7 +264,7 @@ def _unknown_key_message(path: Path, prefix: str, key: str, known: Mapping[str, 
 
 
 def _check_glob(path: Path, dotted: str, pattern: str) -> None:
-    from qualitygate.globs import check_glob
+    from qualitygate.discovery.globs import check_glob
 
     try:
         check_glob(pattern)

@@ -6,7 +6,7 @@ import json
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from qualitygate import function_table
+from qualitygate.store import function_table
 from qualitygate.models import (
     AnalysisError,
     Dependencies,

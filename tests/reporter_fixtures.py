@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from qualitygate.gate import build_result
+from qualitygate.gate.result import build_result
 from qualitygate.models import (
     AnalysisError,
     Dependencies,
@@ -13,8 +13,8 @@ from qualitygate.models import (
     Halstead,
     RawMetrics,
 )
-from qualitygate.reporters import ReportContext
-from qualitygate.rules import RULES, Thresholds, evaluate
+from qualitygate.outputs import ReportContext
+from qualitygate.gate.rules import RULES, Thresholds, evaluate
 
 ODD_PATH = "odd, name: 100%.py"
 VERSION = "0.0.0-test"

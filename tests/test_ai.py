@@ -20,7 +20,7 @@ import pytest
 from qualitygate.config import AISettings
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import Metric, Severity, Violation
-from qualitygate.rules import Thresholds
+from qualitygate.gate.rules import Thresholds
 from qualitygate.suggestions.ai_client import AIUnavailable, resolve
 from qualitygate.suggestions.patch import (
     find_function,

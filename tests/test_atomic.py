@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qualitygate.atomic import write_atomic
+from qualitygate.store.atomic import write_atomic
 
 
 def test_replaces_content_readable_by_others_and_leaves_no_temp(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qualitygate.baseline import Baseline, Entry, dumps
+from qualitygate.gate.baseline import Baseline, Entry, dumps
 from qualitygate.serialize import from_dict, to_dict
 
 from .gitrepo import CONFIG, GitRepo, branchy, nested

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from qualitygate.cache_format import checksummed
+from qualitygate.store.cache_format import checksummed
 from qualitygate.suggestions import breakdown_cache, pipeline
 
 from .conftest import STDLIB, CliResult

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from qualitygate import runner
-from qualitygate.app import measure, metric_options
-from qualitygate.cache import (
+from qualitygate.metrics import pool as runner
+from qualitygate.pipeline import measure, metric_options
+from qualitygate.store.cache import (
     CACHEDIR_TAG,
     DIR_NAME,
     ENV_VAR,
@@ -25,7 +25,7 @@ from qualitygate.cache import (
     code_fingerprint,
     key_parts,
 )
-from qualitygate.cache_format import ENTRIES, RECORDS, checksummed
+from qualitygate.store.cache_format import ENTRIES, RECORDS, checksummed
 from qualitygate.config import load_settings
 from qualitygate.metrics.analyze import measure_file
 from qualitygate.models import AnalysisError, FileMetrics
@@ -401,7 +401,7 @@ def test_warm_run_imports_no_analysis_code(project, tmp_path: Path) -> None:
         "import sys\nfrom qualitygate.cli import run\n"
         "code = run(['check', '-f', 'json:' + sys.argv[1]])\n"
         "heavy = ('radon.metrics', 'radon.visitors', 'concurrent.futures', 'libcst', "
-        "'qualitygate.metrics.analyze', 'qualitygate.runner')\n"
+        "'qualitygate.metrics.analyze', 'qualitygate.metrics.pool')\n"
         "print(code, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}

@@ -45,7 +45,7 @@ def test_maintainability_boundary(project, cli) -> None:
 
 
 def test_mi_65_passes_at_65() -> None:
-    from qualitygate.rules import RULES_BY_CODE
+    from qualitygate.gate.rules import RULES_BY_CODE
 
     assert not RULES_BY_CODE["QG003"].fails(65.0, 65.0)
     assert RULES_BY_CODE["QG003"].fails(64.99, 65.0)

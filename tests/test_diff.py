@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from qualitygate.changed import FileChange, parse_diff
+from qualitygate.gate.diff import FileChange, parse_diff
 
 from .gitrepo import CONFIG, GitRepo, branchy
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from qualitygate import function_table
+from qualitygate.store import function_table
 from qualitygate.metrics.analyze import measure_file
 from qualitygate.metrics.options import MetricOptions
 from qualitygate.models import FileMetrics, FunctionMetrics

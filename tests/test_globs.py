@@ -2,7 +2,7 @@
 
 The reference is pathspec 1.x's "gitignore" patterns read through ``pathspec.PathSpec`` (not
 ``GitIgnoreSpec``): qualitygate used it until its import cost mattered, and it stays a test
-dependency so that ``qualitygate.globs`` can be checked against it case by case.
+dependency so that ``qualitygate.discovery.globs`` can be checked against it case by case.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import warnings
 import pathspec
 import pytest
 
-from qualitygate.globs import GlobSet, check_glob, compile_globs
+from qualitygate.discovery.globs import GlobSet, check_glob, compile_globs
 
 from .conftest import subprocess_env
 
@@ -150,7 +150,7 @@ def test_nothing_but_blanks_and_comments_matches_nothing() -> None:
 
 
 def test_importing_the_matcher_does_not_import_pathspec() -> None:
-    modules = "qualitygate.discovery, qualitygate.config, qualitygate.overrides"
+    modules = "qualitygate.discovery.files, qualitygate.config, qualitygate.gate.thresholds"
     code = f"import sys, {modules}; print('pathspec' in sys.modules)"
     env = subprocess_env()
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)

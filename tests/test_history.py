@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from qualitygate.app import gate, measure
-from qualitygate.cache import ENV_VAR
+from qualitygate.pipeline import gate, measure
+from qualitygate.store.cache import ENV_VAR
 from qualitygate.config import load_settings
-from qualitygate.history import (
+from qualitygate.store.history import (
     SCHEMA_VERSION,
     SECONDS_PER_DAY,
     RunInfo,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qualitygate.models import Scope
-from qualitygate.rules import RULES
+from qualitygate.gate.rules import RULES
 
 from .conftest import CliResult
 

@@ -14,10 +14,10 @@ from urllib.parse import unquote
 import pytest
 
 from qualitygate.models import FileMetrics, GateResult, Severity
-from qualitygate.reporters import FORMATS, ReportContext, get_reporter
-from qualitygate.reporters.ci_common import github_blob_url
-from qualitygate.reporters.gitlab import SEVERITIES
-from qualitygate.reporters.markdown import summary
+from qualitygate.outputs import FORMATS, ReportContext, get_reporter
+from qualitygate.outputs.common import github_blob_url
+from qualitygate.outputs.gitlab import SEVERITIES
+from qualitygate.outputs.markdown import summary
 
 from . import reporter_fixtures as fx
 from .conftest import SCHEMAS, CliResult
@@ -356,7 +356,7 @@ def test_github_blob_url(tmp_path: Path) -> None:
 def test_step_summary_is_appended_with_the_github_format(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, formats: list[str], written: bool
 ) -> None:
-    from qualitygate.app import OutputSpec, write_outputs
+    from qualitygate.pipeline import OutputSpec, write_outputs
 
     target = tmp_path / "summary.md"
     target.write_text("earlier step\n", encoding="utf-8")
@@ -473,7 +473,7 @@ def test_json_tail_templates_write_what_the_json_module_writes() -> None:
     from dataclasses import replace
 
     from qualitygate.models import FixedOffender, Severity, Suggestion, SuggestionKind
-    from qualitygate.reporters.json_format import encode_tail
+    from qualitygate.outputs.json_report import encode_tail
     from qualitygate.serialize import encode, report_tail
 
     base = fx.failing()
@@ -509,7 +509,7 @@ def test_json_tail_writes_values_of_unexpected_types_as_the_json_module_does() -
     from dataclasses import replace
 
     from qualitygate.models import Suggestion, SuggestionKind
-    from qualitygate.reporters.json_format import encode_tail
+    from qualitygate.outputs.json_report import encode_tail
     from qualitygate.serialize import encode, report_tail
 
     base = fx.failing()

@@ -12,8 +12,8 @@ import pytest
 
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import FunctionMetrics, GateResult, Suggestion, SuggestionKind, Violation
-from qualitygate.reporters import ReportContext, get_reporter
-from qualitygate.rules import Thresholds, evaluate
+from qualitygate.outputs import ReportContext, get_reporter
+from qualitygate.gate.rules import Thresholds, evaluate
 from qualitygate.serialize import from_dict, to_dict
 from qualitygate.suggestions.breakdown import (
     boolean_operators,

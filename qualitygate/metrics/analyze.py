@@ -23,7 +23,7 @@ from qualitygate.models import (
     Halstead,
     RawMetrics,
 )
-from qualitygate.suppressions import scan as scan_suppressions
+from qualitygate.gate.suppressions import scan as scan_suppressions
 
 
 def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:

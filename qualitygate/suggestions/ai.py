@@ -16,9 +16,9 @@ from qualitygate.models import (
     Violation,
     format_number,
 )
-from qualitygate.rules import RULES_BY_CODE, Thresholds
+from qualitygate.gate.rules import RULES_BY_CODE, Thresholds
 from qualitygate.suggestions.ai_client import ChatClient, RequestFailed
-from qualitygate.suggestions.cache import AnswerCache, request_key
+from qualitygate.store.answers import AnswerCache, request_key
 from qualitygate.suggestions.patch import repository_path, unified_diff
 from qualitygate.suggestions.prompt import Request, cache_payload, extract_code, messages
 from qualitygate.suggestions.verify import (

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from qualitygate.atomic import write_atomic
-from qualitygate.cache import (
+from qualitygate.store.atomic import write_atomic
+from qualitygate.store.cache import (
     MAX_AGE_DAYS,
     SECONDS_PER_DAY,
     cache_file,
@@ -18,7 +18,7 @@ from qualitygate.cache import (
     prepare_folder,
     prune_other_keys,
 )
-from qualitygate.cache_format import checksum_matches, checksummed, header_matches, read_failure
+from qualitygate.store.cache_format import checksum_matches, checksummed, header_matches, read_failure
 from qualitygate.metrics.options import MetricOptions
 from qualitygate.models import FileMetrics, FunctionMetrics
 from qualitygate.suggestions.breakdown import CostSummary

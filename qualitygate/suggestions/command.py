@@ -7,7 +7,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TextIO
 
-from qualitygate.atomic import write_atomic
+from qualitygate.store.atomic import write_atomic
 from qualitygate.errors import UsageError
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import GateResult

@@ -106,7 +106,7 @@ def _cache_folder(context: SuggestContext) -> Path | None:
     """The metrics cache's folder (``$QUALITYGATE_CACHE_DIR`` moves both); None with --no-cache."""
     if not context.use_cache:
         return None
-    from qualitygate.cache import cache_dir
+    from qualitygate.store.cache import cache_dir
 
     return cache_dir(context.settings.root, context.env)
 
@@ -116,7 +116,7 @@ def _breakdowns(context: SuggestContext, files: SourceFiles, out: Console) -> Br
     folder = _cache_folder(context)
     if folder is None:
         return None
-    from qualitygate.app import metric_options  # the metrics cache's options: the same key
+    from qualitygate.pipeline import metric_options  # the metrics cache's options: the same key
     from qualitygate.suggestions.breakdown_cache import BreakdownCache
 
     return BreakdownCache(folder, metric_options(context.settings), out.warn, files.digest)
@@ -145,7 +145,7 @@ def ai_rewrites(
     """Verified rewrites of the worst functions; AIUnavailable when AI cannot run at all."""
     from qualitygate.suggestions.ai import Asker, run_ai
     from qualitygate.suggestions.ai_client import ChatClient, resolve
-    from qualitygate.suggestions.cache import AnswerCache
+    from qualitygate.store.answers import AnswerCache
     from qualitygate.suggestions.prompt import summarize
 
     settings = context.settings

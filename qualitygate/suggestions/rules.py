@@ -19,7 +19,7 @@ from qualitygate.models import (
     Violation,
     format_number,
 )
-from qualitygate.rules import RULES
+from qualitygate.gate.rules import RULES
 from qualitygate.suggestions.breakdown import (
     CostSummary,
     FunctionNode,

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import TextIO
 
-from qualitygate.history import FilePoint, FunctionChange, HistoryView, RunSummary, Trend
+from qualitygate.store.history import FilePoint, FunctionChange, HistoryView, RunSummary, Trend
 from qualitygate.models import format_number
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from qualitygate import __version__
-from qualitygate.atomic import write_atomic
-from qualitygate.cache_format import (
+from qualitygate.store.atomic import write_atomic
+from qualitygate.store.cache_format import (
     LAYOUT,
     Entry,
     Outcome,
@@ -72,7 +72,7 @@ def key_parts(options: MetricOptions) -> dict[str, Any]:
     }
 
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def code_fingerprint(package: Path = PACKAGE) -> str:

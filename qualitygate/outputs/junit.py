@@ -14,8 +14,8 @@ from qualitygate.models import (
     Violation,
     format_number,
 )
-from qualitygate.reporters import ReportContext
-from qualitygate.reporters.ci_common import rule_for, rules_in_force
+from qualitygate.outputs import ReportContext
+from qualitygate.outputs.common import rule_for, rules_in_force
 
 # XML 1.0 cannot carry most control characters, even escaped; a NUL in a syntax error would.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

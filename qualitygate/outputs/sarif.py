@@ -13,9 +13,9 @@ from qualitygate.models import (
     SuggestionKind,
     Violation,
 )
-from qualitygate.reporters import ReportContext
-from qualitygate.reporters.ci_common import FINGERPRINT_KEY, fingerprints
-from qualitygate.rules import RULES, Rule
+from qualitygate.outputs import ReportContext
+from qualitygate.outputs.common import FINGERPRINT_KEY, fingerprints
+from qualitygate.gate.rules import RULES, Rule
 from qualitygate.serialize import suggestion_to_dict
 
 SCHEMA_URI = (

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qualitygate.models import FileMetrics, FunctionMetrics, Violation, format_number
-from qualitygate.report.data import mi_status
-from qualitygate.rules import Thresholds
+from qualitygate.site.data import mi_status
+from qualitygate.gate.rules import Thresholds
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 METRIC_HEADER = (

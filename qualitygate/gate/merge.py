@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from qualitygate.errors import UsageError
-from qualitygate.gate import build_result
+from qualitygate.gate.result import build_result
 from qualitygate.models import FileMetrics, GateResult
 from qualitygate.serialize import from_dict
 

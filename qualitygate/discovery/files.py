@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from qualitygate.errors import UsageError
-from qualitygate.globs import GlobSet, compile_globs
+from qualitygate.discovery.globs import GlobSet, compile_globs
 from qualitygate.models import AnalysisError
 
 DEFAULT_EXCLUDED_DIRS = frozenset(

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qualitygate import __version__
-from qualitygate.discovery import display_path
+from qualitygate.discovery.files import display_path
 from qualitygate.errors import QualityGateError
 from qualitygate.models import FileMetrics, GateResult, Violation
 

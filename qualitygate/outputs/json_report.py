@@ -8,7 +8,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, BinaryIO, TextIO
 
 from qualitygate.models import GateResult, Suggestion, Violation
-from qualitygate.reporters import ReportContext
+from qualitygate.outputs import ReportContext
 from qualitygate.serialize import (
     encode,
     encode_file,

@@ -6,8 +6,8 @@ import json
 from typing import Any, TextIO
 
 from qualitygate.models import AnalysisError, GateResult, Severity, Violation
-from qualitygate.reporters import ReportContext
-from qualitygate.reporters.ci_common import fingerprints
+from qualitygate.outputs import ReportContext
+from qualitygate.outputs.common import fingerprints
 
 # GitLab's severities, mildest first; a violation's place on this scale grows with how far past
 # its threshold it is (Violation.excess), and a rule configured as a warning sits one step lower.

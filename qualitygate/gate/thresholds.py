@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from qualitygate.errors import ConfigError
-from qualitygate.globs import compile_globs
-from qualitygate.rules import Thresholds
+from qualitygate.discovery.globs import compile_globs
+from qualitygate.gate.rules import Thresholds
 
 # The keys an override may set besides ``paths``: the thresholds, and nothing that changes
 # what is measured (a per-path ``exclude`` would make discovery depend on overrides).

@@ -13,8 +13,8 @@ from qualitygate.models import (
     Violation,
     format_number,
 )
-from qualitygate.reporters import ReportContext
-from qualitygate.reporters.ci_common import rule_for, worst_first
+from qualitygate.outputs import ReportContext
+from qualitygate.outputs.common import rule_for, worst_first
 
 # GitHub refuses a step summary over 1 MiB ("Adding a job summary"); stay under it with room.
 MAX_BYTES = 1024 * 1024 - 4096

@@ -11,7 +11,7 @@ from pathlib import Path
 from qualitygate import __version__
 from qualitygate.config import Settings
 from qualitygate.errors import UsageError
-from qualitygate.history import (
+from qualitygate.store.history import (
     HistoryError,
     HistoryView,
     database_path,
@@ -20,7 +20,7 @@ from qualitygate.history import (
     project_path,
 )
 from qualitygate.models import GateResult, Violation
-from qualitygate.rules import Thresholds
+from qualitygate.gate.rules import Thresholds
 
 HTML_NAME = "metrics_report.html"
 DATA_NAME = "metrics_data.json"
@@ -69,7 +69,7 @@ def _write(path: Path, content: str) -> None:
 
 def write_docs(result: GateResult, thresholds: Thresholds, root: Path, folder: Path) -> int:
     """One Markdown page per module plus index.md; returns the number of module pages."""
-    from qualitygate.report.markdown_docs import (
+    from qualitygate.site.markdown_docs import (
         Context,
         Page,
         index_page,
@@ -96,8 +96,8 @@ def write_docs(result: GateResult, thresholds: Thresholds, root: Path, folder: P
 
 def write_report(result: GateResult, settings: Settings, output_dir: Path, days: int | None) -> Written:
     """Write the HTML page, its JSON data and the Markdown docs under ``output_dir``."""
-    from qualitygate.report import data as report_data
-    from qualitygate.report.html import render
+    from qualitygate.site import data as report_data
+    from qualitygate.site.html import render
 
     history, series, warnings = _history(settings, days)
     by_path = {file.path: series.get(project_path(file.path, settings.root), []) for file in result.files}

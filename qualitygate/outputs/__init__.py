@@ -29,10 +29,10 @@ class Reporter(Protocol):
     def __call__(self, result: GateResult, stream: TextIO, context: ReportContext) -> None: ...
 
 
-# name -> module under qualitygate.reporters; each module defines ``render``.
+# name -> module under qualitygate.outputs; each module defines ``render``.
 FORMATS: dict[str, str] = {
     "text": "text",
-    "json": "json_format",
+    "json": "json_report",
     "junit": "junit",
     "github": "github",
     "markdown": "markdown",
@@ -43,6 +43,6 @@ FORMATS: dict[str, str] = {
 
 def get_reporter(name: str) -> Reporter:
     """Import the module for ``name`` and return its ``render`` function."""
-    module = importlib.import_module(f"qualitygate.reporters.{FORMATS[name]}")
+    module = importlib.import_module(f"qualitygate.outputs.{FORMATS[name]}")
     render: Reporter = module.render
     return render

@@ -5,9 +5,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from qualitygate.history import HistoryView
+from qualitygate.store.history import HistoryView
 from qualitygate.models import FileMetrics, FunctionMetrics, GateResult, Suggestion, Violation
-from qualitygate.rules import Thresholds
+from qualitygate.gate.rules import Thresholds
 from qualitygate.serialize import error_to_dict, violation_to_dict
 
 DATA_VERSION = 1

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from qualitygate.models import Scope, Severity, Violation
-from qualitygate.reporters import ReportContext
-from qualitygate.rules import RULES, RULES_BY_CODE, Rule
+from qualitygate.outputs import ReportContext
+from qualitygate.gate.rules import RULES, RULES_BY_CODE, Rule
 
 FINGERPRINT_KEY = "qualitygate/v1"
 

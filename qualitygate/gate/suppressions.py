@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from qualitygate.models import FileMetrics, GateResult, Scope, Suppression, Violation
-from qualitygate.rules import RULES, RULES_BY_CODE
+from qualitygate.gate.rules import RULES, RULES_BY_CODE
 
 MARKER = "qualitygate:"
 _MENTION = re.compile(r"#\s*qualitygate:")  # a comment that starts like a directive

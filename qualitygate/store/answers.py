@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qualitygate.atomic import write_atomic
+from qualitygate.store.atomic import write_atomic
 
 FILE_NAME = "ai-suggestions.json"
 FORMAT_VERSION = 1

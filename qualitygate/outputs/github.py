@@ -5,9 +5,9 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from qualitygate.models import AnalysisError, GateResult, Severity, Violation
-from qualitygate.reporters import ReportContext
-from qualitygate.reporters.ci_common import rule_for, worst_first
-from qualitygate.reporters.text import summary_line
+from qualitygate.outputs import ReportContext
+from qualitygate.outputs.common import rule_for, worst_first
+from qualitygate.outputs.text import summary_line
 
 # GitHub keeps 10 error and 10 warning annotations per step and drops the rest (docs:
 # "Workflow commands for GitHub Actions", annotation limits).

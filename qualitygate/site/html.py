@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from qualitygate.models import format_number
-from qualitygate.report.svg import line_chart, sparkline
+from qualitygate.site.svg import line_chart, sparkline
 
 # The page may load nothing: no scripts, styles, fonts or images from anywhere (issue 5).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"

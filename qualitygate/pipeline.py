@@ -10,23 +10,23 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from qualitygate import __version__
 from qualitygate.config import Settings
-from qualitygate.discovery import discover, display_path
+from qualitygate.discovery.files import discover, display_path
 from qualitygate.errors import UsageError
-from qualitygate.gate import build_result, exit_code
+from qualitygate.gate.result import build_result, exit_code
 from qualitygate.metrics.options import MetricOptions
 from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
-from qualitygate.overrides import PathThresholds
-from qualitygate.progress import ProgressBar
-from qualitygate.reporters import FORMATS, ReportContext, get_reporter
-from qualitygate.rules import RULES, Thresholds, evaluate
-from qualitygate.suppressions import apply as apply_suppressions
-from qualitygate.suppressions import warnings as suppression_warnings
+from qualitygate.gate.thresholds import PathThresholds
+from qualitygate.outputs.progress import ProgressBar
+from qualitygate.outputs import FORMATS, ReportContext, get_reporter
+from qualitygate.gate.rules import RULES, Thresholds, evaluate
+from qualitygate.gate.suppressions import apply as apply_suppressions
+from qualitygate.gate.suppressions import warnings as suppression_warnings
 
 if TYPE_CHECKING:
     # Loaded where they are used: a warm run without a baseline file or --diff never needs the
     # baseline or git code, nor the suggestions stage without violations (issue 5).
-    from qualitygate.baseline import Baseline
-    from qualitygate.changed import ChangedCode
+    from qualitygate.gate.baseline import Baseline
+    from qualitygate.gate.diff import ChangedCode
     from qualitygate.suggestions.pipeline import SuggestContext
 
 
@@ -114,7 +114,7 @@ def measure(
     """Discover and measure; errors (unreadable, unparsable) are returned, never raised."""
     jobs, found_errors = _discover_jobs(settings, paths, stderr)
     if shard is not None:  # --shard K/N (issue 5): this CI job's stable slice of the files
-        from qualitygate.shard import select, select_errors
+        from qualitygate.discovery.shard import select, select_errors
 
         jobs = select(jobs, [file for file, _ in jobs], shard, settings.root)
         found_errors = select_errors(found_errors, shard, settings.root)
@@ -131,7 +131,7 @@ def _measure_jobs(
     """Measure in a pool or serially; radon and the pool load only when a file needs measuring."""
     if not jobs:
         return []
-    from qualitygate.runner import default_workers, measure_all
+    from qualitygate.metrics.pool import default_workers, measure_all
 
     workers = settings.jobs or default_workers()
     bar = ProgressBar(stderr, len(jobs))
@@ -144,7 +144,7 @@ def _measure_cached(
     settings: Settings, jobs: Sequence[tuple[Path, str]], stderr: TextIO
 ) -> list[FileMetrics | AnalysisError]:
     """Reuse the cached metrics of unchanged files and measure the rest (issue 5)."""
-    from qualitygate.cache import MetricsCache, cache_dir
+    from qualitygate.store.cache import MetricsCache, cache_dir
 
     cache = MetricsCache.load(cache_dir(settings.root), metric_options(settings))
     hits, misses = cache.split(jobs)
@@ -170,11 +170,11 @@ def gate(
         violations.extend(evaluate(file, thresholds.for_path(file.path), settings.warning_rules))
     result = apply_suppressions(build_result(files, violations, errors))
     if changed is not None:
-        from qualitygate.changed import apply as apply_diff
+        from qualitygate.gate.diff import apply as apply_diff
 
         result = apply_diff(result, changed)
     if baseline is not None:
-        from qualitygate.baseline import apply as apply_baseline
+        from qualitygate.gate.baseline import apply as apply_baseline
 
         result = apply_baseline(result, baseline, settings.root)
     return result
@@ -184,13 +184,13 @@ def adoption_inputs(settings: Settings, options: CheckOptions) -> tuple[ChangedC
     """What --diff and the baseline file say, read before measuring so a bad REF fails fast."""
     changed = None
     if options.diff_ref:
-        from qualitygate.changed import changed_code
+        from qualitygate.gate.diff import changed_code
 
         changed = changed_code(options.diff_ref, settings.root)
     recorded = None
     target = settings.root / settings.baseline  # baseline.baseline_path, before importing it
     if options.use_baseline and _may_exist(target):
-        from qualitygate.baseline import load as load_baseline
+        from qualitygate.gate.baseline import load as load_baseline
 
         recorded = load_baseline(target)
     return changed, recorded
@@ -215,11 +215,11 @@ def run_baseline(
     stderr: TextIO | None = None,
 ) -> int:
     """The ``baseline`` command: measure, gate without a baseline, record today's offenders."""
-    from qualitygate.baseline import BaselineError, baseline_path
-    from qualitygate.baseline import describe as describe_baseline
-    from qualitygate.baseline import load as load_baseline
-    from qualitygate.baseline import update as update_baseline
-    from qualitygate.baseline import write as write_baseline
+    from qualitygate.gate.baseline import BaselineError, baseline_path
+    from qualitygate.gate.baseline import describe as describe_baseline
+    from qualitygate.gate.baseline import load as load_baseline
+    from qualitygate.gate.baseline import update as update_baseline
+    from qualitygate.gate.baseline import write as write_baseline
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     target = baseline_path(settings.root, settings.baseline)
@@ -257,7 +257,7 @@ def _use_color(stream: TextIO) -> bool:
 
 def report_context(settings: Settings) -> ReportContext:
     """What reporters need from the run: the version, the rules in force, where links point."""
-    from qualitygate.reporters.ci_common import github_blob_url
+    from qualitygate.outputs.common import github_blob_url
 
     thresholds = Thresholds.from_settings(settings)
     rules = tuple(r.code for r in RULES if getattr(thresholds, r.setting) is not None)
@@ -387,7 +387,7 @@ def _measured_and_gated(
 
 def record_history(settings: Settings, result: GateResult, stderr: TextIO) -> None:
     """With ``track_history``, record the run (issue 5); a failure warns, the verdict stands."""
-    from qualitygate.history import record_check
+    from qualitygate.store.history import record_check
 
     warning = record_check(settings.root, settings.history_db, settings.history_retention_days, result)
     if warning:
@@ -398,7 +398,7 @@ def run_merge(
     settings: Settings, reports: Sequence[Path], outputs: Sequence[OutputSpec], stdout: TextIO | None = None
 ) -> int:
     """The ``merge`` command: shard reports -> one verdict in any format (issue 5)."""
-    from qualitygate.merge import merge_files
+    from qualitygate.gate.merge import merge_files
 
     stdout = stdout or sys.stdout
     result = _merged_advice(settings, merge_files(reports))
@@ -433,8 +433,8 @@ def run_history(
     settings: Settings, days: int | None, file: Path | None, top: int, fmt: str, stdout: TextIO | None = None
 ) -> int:
     """The ``history`` command: runs, trends, one file's points, the most-worsened functions."""
-    from qualitygate.history import database_path, load_history, project_path
-    from qualitygate.report.history_text import render_history
+    from qualitygate.store.history import database_path, load_history, project_path
+    from qualitygate.site.history_text import render_history
 
     database = database_path(settings.root, settings.history_db)
     relative = project_path(str(file), settings.root) if file else None
@@ -454,7 +454,7 @@ def run_report(
     stderr: TextIO | None = None,
 ) -> int:
     """The ``report`` command: measure and gate, then write HTML, JSON and Markdown (issue 5)."""
-    from qualitygate.report import write_report
+    from qualitygate.site import write_report
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     # The recommendations are the advisor's rule-based suggestions, as check shows them (no AI).

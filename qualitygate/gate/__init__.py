@@ -1,0 +1,1 @@
+"""The gate: metrics -> violations (rules, thresholds, suppressions, baseline, --diff) -> a verdict."""

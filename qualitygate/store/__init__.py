@@ -1,0 +1,1 @@
+"""What persists between runs: the metrics cache and the metrics history."""
