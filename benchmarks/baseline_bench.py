@@ -60,9 +60,9 @@ def gate_cost(config: Path, repeat: int) -> dict[str, float]:
     import statistics
     import time
 
-    from qualitygate.pipeline import gate, measure
-    from qualitygate.gate.baseline import load
     from qualitygate.config import load_settings
+    from qualitygate.gate.baseline import load
+    from qualitygate.pipeline import gate, measure
 
     settings = load_settings(config)
     files, errors = measure(settings, [STDLIB], io.StringIO())

@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from bench import SKIP_DIRS, STDLIB
 
-from qualitygate.pipeline import gate, measure
 from qualitygate.config import load_settings
-from qualitygate.store.history import RunInfo, record_run
 from qualitygate.models import GateResult
+from qualitygate.pipeline import gate, measure
+from qualitygate.store.history import RunInfo, record_run
 
 HOUR = 3600.0
 

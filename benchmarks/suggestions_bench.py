@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from bench import STDLIB, corpus
 
 from qualitygate.gate.result import build_result
-from qualitygate.metrics.analyze import MetricOptions
-from qualitygate.models import FileMetrics
 from qualitygate.gate.rules import Thresholds, evaluate
+from qualitygate.metrics.analyze import MetricOptions
 from qualitygate.metrics.pool import measure_serial
+from qualitygate.models import FileMetrics
 from qualitygate.suggestions.pipeline import SourceFiles
 from qualitygate.suggestions.rules import rule_suggestions
 

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from qualitygate.config import Settings, validate_table
+from qualitygate.gate.rules import Thresholds, evaluate
 from qualitygate.metrics.analyze import MetricOptions
 from qualitygate.metrics.analyze import measure_source as _measure_source
 from qualitygate.models import AnalysisError, FileMetrics, Violation
-from qualitygate.gate.rules import Thresholds, evaluate
 
 __all__ = ["QualityGate", "measure_source"]
 

@@ -130,8 +130,8 @@ FORMAT_HELP = "Output format, repeatable; no PATH means stdout. Default: text."
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
 def merge(reports: tuple[Path, ...], formats: tuple[str, ...], expect: int | None, config: Path | None) -> None:
     """Combine the JSON reports of ``check --shard K/N`` jobs into one verdict."""
-    from qualitygate.pipeline import parse_outputs, run_merge
     from qualitygate.errors import UsageError
+    from qualitygate.pipeline import parse_outputs, run_merge
 
     if expect is not None and len(reports) != expect:
         raise UsageError(f"merge --expect {expect}: got {len(reports)} reports; is a shard missing?")

@@ -13,14 +13,14 @@ from qualitygate.config import Settings
 from qualitygate.discovery.files import discover, display_path
 from qualitygate.errors import UsageError
 from qualitygate.gate.result import build_result, exit_code
-from qualitygate.metrics.options import MetricOptions
-from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
-from qualitygate.gate.thresholds import PathThresholds
-from qualitygate.outputs.progress import ProgressBar
-from qualitygate.outputs import FORMATS, ReportContext, get_reporter
 from qualitygate.gate.rules import RULES, Thresholds, evaluate
 from qualitygate.gate.suppressions import apply as apply_suppressions
 from qualitygate.gate.suppressions import warnings as suppression_warnings
+from qualitygate.gate.thresholds import PathThresholds
+from qualitygate.metrics.options import MetricOptions
+from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
+from qualitygate.outputs import FORMATS, ReportContext, get_reporter
+from qualitygate.outputs.progress import ProgressBar
 
 if TYPE_CHECKING:
     # Loaded where they are used: a warm run without a baseline file or --diff never needs the
@@ -433,8 +433,8 @@ def run_history(
     settings: Settings, days: int | None, file: Path | None, top: int, fmt: str, stdout: TextIO | None = None
 ) -> int:
     """The ``history`` command: runs, trends, one file's points, the most-worsened functions."""
-    from qualitygate.store.history import database_path, load_history, project_path
     from qualitygate.site.history_text import render_history
+    from qualitygate.store.history import database_path, load_history, project_path
 
     database = database_path(settings.root, settings.history_db)
     relative = project_path(str(file), settings.root) if file else None

@@ -6,7 +6,6 @@ import json
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from qualitygate.store import function_table
 from qualitygate.models import (
     AnalysisError,
     Dependencies,
@@ -24,6 +23,7 @@ from qualitygate.models import (
     Suppression,
     Violation,
 )
+from qualitygate.store import function_table
 
 SCHEMA_VERSION = 1
 

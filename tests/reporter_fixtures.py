@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from qualitygate.gate.result import build_result
+from qualitygate.gate.rules import RULES, Thresholds, evaluate
 from qualitygate.models import (
     AnalysisError,
     Dependencies,
@@ -14,7 +15,6 @@ from qualitygate.models import (
     RawMetrics,
 )
 from qualitygate.outputs import ReportContext
-from qualitygate.gate.rules import RULES, Thresholds, evaluate
 
 ODD_PATH = "odd, name: 100%.py"
 VERSION = "0.0.0-test"

@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from qualitygate.config import AISettings
+from qualitygate.gate.rules import Thresholds
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import Metric, Severity, Violation
-from qualitygate.gate.rules import Thresholds
 from qualitygate.suggestions.ai_client import AIUnavailable, resolve
 from qualitygate.suggestions.patch import (
     find_function,

@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
+from qualitygate.config import load_settings
 from qualitygate.metrics import pool as runner
+from qualitygate.metrics.analyze import measure_file
+from qualitygate.models import AnalysisError, FileMetrics
 from qualitygate.pipeline import measure, metric_options
 from qualitygate.store.cache import (
     CACHEDIR_TAG,
@@ -26,9 +29,6 @@ from qualitygate.store.cache import (
     key_parts,
 )
 from qualitygate.store.cache_format import ENTRIES, RECORDS, checksummed
-from qualitygate.config import load_settings
-from qualitygate.metrics.analyze import measure_file
-from qualitygate.models import AnalysisError, FileMetrics
 
 from .conftest import stdlib_files
 

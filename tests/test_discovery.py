@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from qualitygate.discovery.files import DEFAULT_EXCLUDED_DIRS, PYTHON_SUFFIXES, discover, display_path
+from qualitygate.discovery.files import (
+    DEFAULT_EXCLUDED_DIRS,
+    PYTHON_SUFFIXES,
+    discover,
+    display_path,
+)
 from qualitygate.errors import UsageError
 
 from .conftest import STDLIB

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from qualitygate.store import function_table
 from qualitygate.metrics.analyze import measure_file
 from qualitygate.metrics.options import MetricOptions
 from qualitygate.models import FileMetrics, FunctionMetrics
+from qualitygate.store import function_table
 
 from .conftest import STDLIB
 

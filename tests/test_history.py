@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from qualitygate.config import load_settings
+from qualitygate.models import GateResult
 from qualitygate.pipeline import gate, measure
 from qualitygate.store.cache import ENV_VAR
-from qualitygate.config import load_settings
 from qualitygate.store.history import (
     SCHEMA_VERSION,
     SECONDS_PER_DAY,
@@ -21,7 +22,6 @@ from qualitygate.store.history import (
     load_history,
     record_run,
 )
-from qualitygate.models import GateResult
 
 from .gitrepo import branchy, nested
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from qualitygate.models import Scope
 from qualitygate.gate.rules import RULES
+from qualitygate.models import Scope
 
 from .conftest import CliResult
 

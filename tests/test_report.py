@@ -14,8 +14,8 @@ from typing import ClassVar
 
 import pytest
 
-from qualitygate.store.cache import ENV_VAR
 from qualitygate.site.markdown_docs import code, module_name, page_name
+from qualitygate.store.cache import ENV_VAR
 
 from .gitrepo import branchy, nested
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qualitygate.store.cache import ENV_VAR
 from qualitygate.discovery.shard import shard_key, shard_of
+from qualitygate.store.cache import ENV_VAR
 
 from .conftest import stdlib_files
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from qualitygate.gate.rules import Thresholds, evaluate
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import FunctionMetrics, GateResult, Suggestion, SuggestionKind, Violation
 from qualitygate.outputs import ReportContext, get_reporter
-from qualitygate.gate.rules import Thresholds, evaluate
 from qualitygate.serialize import from_dict, to_dict
 from qualitygate.suggestions.breakdown import (
     boolean_operators,

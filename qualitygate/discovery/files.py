@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from qualitygate.errors import UsageError
 from qualitygate.discovery.globs import GlobSet, compile_globs
+from qualitygate.errors import UsageError
 from qualitygate.models import AnalysisError
 
 DEFAULT_EXCLUDED_DIRS = frozenset(

@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from qualitygate.store.atomic import write_atomic
 from qualitygate.errors import QualityGateError
-from qualitygate.models import FileMetrics, FixedOffender, GateResult, Scope, Severity, Violation
-from qualitygate.gate.thresholds import root_relative
 from qualitygate.gate.rules import RULES_BY_CODE, Rule
+from qualitygate.gate.thresholds import root_relative
+from qualitygate.models import FileMetrics, FixedOffender, GateResult, Scope, Severity, Violation
+from qualitygate.store.atomic import write_atomic
 
 FORMAT_VERSION = 1
 FILE_SYMBOL = "<module>"  # the symbol of file rules: Python's own name for module-level code

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qualitygate.errors import QualityGateError
-from qualitygate.models import FileMetrics, GateResult, Scope, Violation
 from qualitygate.gate.rules import RULES_BY_CODE
+from qualitygate.models import FileMetrics, GateResult, Scope, Violation
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}

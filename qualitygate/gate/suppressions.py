@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
-from qualitygate.models import FileMetrics, GateResult, Scope, Suppression, Violation
 from qualitygate.gate.rules import RULES, RULES_BY_CODE
+from qualitygate.models import FileMetrics, GateResult, Scope, Suppression, Violation
 
 MARKER = "qualitygate:"
 _MENTION = re.compile(r"#\s*qualitygate:")  # a comment that starts like a directive

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from qualitygate.errors import ConfigError
 from qualitygate.discovery.globs import compile_globs
+from qualitygate.errors import ConfigError
 from qualitygate.gate.rules import Thresholds
 
 # The keys an override may set besides ``paths``: the thresholds, and nothing that changes

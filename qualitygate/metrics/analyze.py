@@ -8,6 +8,7 @@ from pathlib import Path
 
 from radon.metrics import mi_compute
 
+from qualitygate.gate.suppressions import scan as scan_suppressions
 from qualitygate.metrics.cognitive import cognitive_complexities
 from qualitygate.metrics.dependencies import classify
 from qualitygate.metrics.options import MetricOptions  # re-exported: defined apart for the cache
@@ -23,7 +24,6 @@ from qualitygate.models import (
     Halstead,
     RawMetrics,
 )
-from qualitygate.gate.suppressions import scan as scan_suppressions
 
 
 def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:

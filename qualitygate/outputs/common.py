@@ -5,9 +5,9 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from qualitygate.gate.rules import RULES, RULES_BY_CODE, Rule
 from qualitygate.models import Scope, Severity, Violation
 from qualitygate.outputs import ReportContext
-from qualitygate.gate.rules import RULES, RULES_BY_CODE, Rule
 
 FINGERPRINT_KEY = "qualitygate/v1"
 

@@ -5,6 +5,7 @@ import json
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from qualitygate.gate.rules import RULES, Rule
 from qualitygate.models import (
     AnalysisError,
     GateResult,
@@ -15,7 +16,6 @@ from qualitygate.models import (
 )
 from qualitygate.outputs import ReportContext
 from qualitygate.outputs.common import FINGERPRINT_KEY, fingerprints
-from qualitygate.gate.rules import RULES, Rule
 from qualitygate.serialize import suggestion_to_dict
 
 SCHEMA_URI = (

@@ -5,9 +5,9 @@ import operator
 from itertools import groupby
 from typing import TextIO
 
+from qualitygate.gate.rules import RULES
 from qualitygate.models import GateResult, Severity, SuggestionKind, Violation, format_number
 from qualitygate.outputs import ReportContext
-from qualitygate.gate.rules import RULES
 
 _RED, _YELLOW, _GREEN, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[32m", "\033[1m", "\033[0m"
 

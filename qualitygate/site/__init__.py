@@ -11,6 +11,8 @@ from pathlib import Path
 from qualitygate import __version__
 from qualitygate.config import Settings
 from qualitygate.errors import UsageError
+from qualitygate.gate.rules import Thresholds
+from qualitygate.models import GateResult, Violation
 from qualitygate.store.history import (
     HistoryError,
     HistoryView,
@@ -19,8 +21,6 @@ from qualitygate.store.history import (
     load_history,
     project_path,
 )
-from qualitygate.models import GateResult, Violation
-from qualitygate.gate.rules import Thresholds
 
 HTML_NAME = "metrics_report.html"
 DATA_NAME = "metrics_data.json"

@@ -5,10 +5,10 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from qualitygate.store.history import HistoryView
-from qualitygate.models import FileMetrics, FunctionMetrics, GateResult, Suggestion, Violation
 from qualitygate.gate.rules import Thresholds
+from qualitygate.models import FileMetrics, FunctionMetrics, GateResult, Suggestion, Violation
 from qualitygate.serialize import error_to_dict, violation_to_dict
+from qualitygate.store.history import HistoryView
 
 DATA_VERSION = 1
 MAX_OFFENDERS = 50

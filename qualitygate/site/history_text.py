@@ -6,8 +6,8 @@ import json
 from datetime import datetime, timezone
 from typing import TextIO
 
-from qualitygate.store.history import FilePoint, FunctionChange, HistoryView, RunSummary, Trend
 from qualitygate.models import format_number
+from qualitygate.store.history import FilePoint, FunctionChange, HistoryView, RunSummary, Trend
 
 
 def _when(timestamp: float) -> str:

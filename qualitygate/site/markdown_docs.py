@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qualitygate.gate.rules import Thresholds
 from qualitygate.models import FileMetrics, FunctionMetrics, Violation, format_number
 from qualitygate.site.data import mi_status
-from qualitygate.gate.rules import Thresholds
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 METRIC_HEADER = (

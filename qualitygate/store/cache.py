@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from qualitygate import __version__
+from qualitygate.metrics.options import MetricOptions
+from qualitygate.models import FileMetrics
+from qualitygate.serialize import with_record
 from qualitygate.store.atomic import write_atomic
 from qualitygate.store.cache_format import (
     LAYOUT,
@@ -27,9 +30,6 @@ from qualitygate.store.cache_format import (
     encode_entry,
     read_entries,
 )
-from qualitygate.metrics.options import MetricOptions
-from qualitygate.models import FileMetrics
-from qualitygate.serialize import with_record
 
 DIR_NAME = ".qualitygate_cache"
 ENV_VAR = "QUALITYGATE_CACHE_DIR"

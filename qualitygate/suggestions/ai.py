@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from qualitygate.gate.rules import RULES_BY_CODE, Thresholds
 from qualitygate.models import (
     FileMetrics,
     FunctionMetrics,
@@ -16,9 +17,8 @@ from qualitygate.models import (
     Violation,
     format_number,
 )
-from qualitygate.gate.rules import RULES_BY_CODE, Thresholds
-from qualitygate.suggestions.ai_client import ChatClient, RequestFailed
 from qualitygate.store.answers import AnswerCache, request_key
+from qualitygate.suggestions.ai_client import ChatClient, RequestFailed
 from qualitygate.suggestions.patch import repository_path, unified_diff
 from qualitygate.suggestions.prompt import Request, cache_payload, extract_code, messages
 from qualitygate.suggestions.verify import (

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from qualitygate.metrics.options import MetricOptions
+from qualitygate.models import FileMetrics, FunctionMetrics
 from qualitygate.store.atomic import write_atomic
 from qualitygate.store.cache import (
     MAX_AGE_DAYS,
@@ -18,9 +20,12 @@ from qualitygate.store.cache import (
     prepare_folder,
     prune_other_keys,
 )
-from qualitygate.store.cache_format import checksum_matches, checksummed, header_matches, read_failure
-from qualitygate.metrics.options import MetricOptions
-from qualitygate.models import FileMetrics, FunctionMetrics
+from qualitygate.store.cache_format import (
+    checksum_matches,
+    checksummed,
+    header_matches,
+    read_failure,
+)
 from qualitygate.suggestions.breakdown import CostSummary
 from qualitygate.suggestions.rules import Lines, function_breakdown
 

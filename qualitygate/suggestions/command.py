@@ -7,10 +7,10 @@ from itertools import groupby
 from pathlib import Path
 from typing import TextIO
 
-from qualitygate.store.atomic import write_atomic
 from qualitygate.errors import UsageError
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import GateResult
+from qualitygate.store.atomic import write_atomic
 from qualitygate.suggestions.ai import Accepted
 from qualitygate.suggestions.patch import repository_path, unified_diff
 from qualitygate.suggestions.pipeline import (

@@ -143,9 +143,9 @@ def ai_rewrites(
     out: Console,
 ) -> list[Accepted]:
     """Verified rewrites of the worst functions; AIUnavailable when AI cannot run at all."""
+    from qualitygate.store.answers import AnswerCache
     from qualitygate.suggestions.ai import Asker, run_ai
     from qualitygate.suggestions.ai_client import ChatClient, resolve
-    from qualitygate.store.answers import AnswerCache
     from qualitygate.suggestions.prompt import summarize
 
     settings = context.settings

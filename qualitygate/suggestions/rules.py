@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from itertools import groupby
 from typing import NamedTuple
 
+from qualitygate.gate.rules import RULES
 from qualitygate.models import (
     FileMetrics,
     FunctionMetrics,
@@ -19,7 +20,6 @@ from qualitygate.models import (
     Violation,
     format_number,
 )
-from qualitygate.gate.rules import RULES
 from qualitygate.suggestions.breakdown import (
     CostSummary,
     FunctionNode,

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from qualitygate.gate.rules import RULES_BY_CODE, Thresholds, evaluate
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import FileMetrics, FunctionMetrics, Violation, format_number
-from qualitygate.gate.rules import RULES_BY_CODE, Thresholds, evaluate
 from qualitygate.suggestions.patch import find_function, function_source, replace_function
 
 # The function metrics shown before and after; also what a reviewer looks at first.
