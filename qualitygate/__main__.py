@@ -1,27 +1,17 @@
 """Entry point: ``python -m qualitygate`` and the ``qualitygate`` script."""
 from __future__ import annotations
 
-import gc
 import os
 import sys
-from typing import NoReturn
 
 from qualitygate.errors import EXIT_INTERNAL
 
 
-def main() -> NoReturn:
-    # A command runs for about a second and builds ~500k objects with no reference cycles (metrics
-    # records, cache entries, violations): the cyclic collector would sweep them hundreds of times
-    # for nothing, ~8% of a warm run. Reference counting still frees everything; the pool's
-    # workers switch the collector back on (runner._worker_init). The API leaves it alone.
-    gc.disable()
+def main() -> int:
+    """Run the command line and return its exit code, once the report is really written."""
     from qualitygate.cli import run
 
-    code = run(sys.argv[1:])
-    # Every file is closed, every cache, baseline and history write has landed, the pool is
-    # shut down: tearing down the interpreter's 500k objects one by one only delays the exit
-    # code by ~10 ms on a warm run. Flush what is buffered and leave, as mypy does.
-    os._exit(_flushed(code))
+    return _flushed(run(sys.argv[1:]))
 
 
 def _flushed(code: int) -> int:
@@ -31,12 +21,22 @@ def _flushed(code: int) -> int:
             if stream is not None and not getattr(stream, "closed", False):
                 stream.flush()
         except BrokenPipeError:
-            continue  # the reader left (| head): what it read is all it wanted
+            _silence(stream)  # the reader left (| head): what it read is all it wanted
         except OSError as exc:  # a full disk, a file-size limit: the report is cut short
-            if stream is not sys.stderr and sys.stderr is not None:
+            _silence(stream)
+            if stream is not sys.stderr:
                 _say(f"qualitygate: error: cannot write the report: {exc.strerror or exc}\n")
             return EXIT_INTERNAL
     return code
+
+
+def _silence(stream: object) -> None:
+    """Point a stream that cannot be written at the null device, so the interpreter's own flush
+    at exit has nothing to complain about (as the Python docs advise for SIGPIPE)."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())  # type: ignore[attr-defined]
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _say(text: str) -> None:
@@ -48,4 +48,4 @@ def _say(text: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from qualitygate.config import Settings, validate_table
-from qualitygate.gate.rules import Thresholds, evaluate
+from qualitygate.gate.rules import evaluate
 from qualitygate.metrics.analyze import MetricOptions
 from qualitygate.metrics.analyze import measure_source as _measure_source
 from qualitygate.models import AnalysisError, FileMetrics, Violation
@@ -41,7 +41,7 @@ class QualityGate:
             metrics = measure_source(source, path, dependencies=self.settings.enable_dependency_analysis)
         except SyntaxError as exc:
             return False, [AnalysisError(path, exc.lineno, f"syntax error: {exc.msg}")]
-        found = evaluate(metrics, Thresholds.from_settings(self.settings), self.settings.warning_rules)
+        found = evaluate(metrics, self.settings.thresholds, self.settings.warning_rules)
         issues: list[Violation | AnalysisError] = list(found)
         passed = not any(v.severity.value == "error" for v in found)
         return passed, issues

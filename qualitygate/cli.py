@@ -10,7 +10,18 @@ from pathlib import Path
 import click
 
 from qualitygate import __version__
-from qualitygate.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, QualityGateError
+from qualitygate.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    QualityGateError,
+    UsageError,
+)
+from qualitygate.gate.rules import (
+    DEFAULT_COGNITIVE_COMPLEXITY,
+    DEFAULT_COMPLEXITY,
+    DEFAULT_MAINTAINABILITY,
+)
 
 CONFIG_HELP = "Read settings from this TOML file instead of the nearest pyproject.toml."
 
@@ -42,6 +53,14 @@ def _start_dir(paths: Sequence[Path]) -> Path:
     return common if common.is_dir() else common.parent
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` with 1 <= K <= N, else a usage error."""
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise UsageError(f"--shard {text}: expected K/N with 1 <= K <= N, for example 2/4")
+    return int(k), int(n)
+
+
 def load(config: Path | None, paths: Sequence[Path], **overrides: object):
     """Settings from the config file, with command-line overrides on top."""
     from qualitygate.config import load_settings
@@ -57,9 +76,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--threshold", type=FINITE, help="Minimum file maintainability index (default 65).")
-@click.option("--complexity-threshold", type=click.IntRange(min=0), help="Maximum cyclomatic complexity per function (default 10).")
-@click.option("--cognitive-threshold", type=click.IntRange(min=0), help="Maximum cognitive complexity per function (default 15).")
+@click.option("--threshold", type=FINITE, help=f"Minimum file maintainability index (default {DEFAULT_MAINTAINABILITY:g}).")
+@click.option("--complexity-threshold", type=click.IntRange(min=0), help=f"Maximum cyclomatic complexity per function (default {DEFAULT_COMPLEXITY}).")
+@click.option("--cognitive-threshold", type=click.IntRange(min=0), help=f"Maximum cognitive complexity per function (default {DEFAULT_COGNITIVE_COMPLEXITY}).")
 @click.option("--function-maintainability-threshold", type=FINITE, help="Minimum maintainability index per function (off by default).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
 @click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:PATH]", help="Output format, repeatable; no PATH means stdout. Default: text.")
@@ -94,7 +113,8 @@ def check(
         function_maintainability_threshold=function_maintainability_threshold,
         jobs=jobs,
     )
-    from qualitygate.pipeline import CheckOptions, parse_outputs, parse_shard, run_check
+    from qualitygate.outputs.write import parse_outputs
+    from qualitygate.pipeline import CheckOptions, run_check
 
     outputs = parse_outputs(formats)
     options = CheckOptions(
@@ -130,8 +150,8 @@ FORMAT_HELP = "Output format, repeatable; no PATH means stdout. Default: text."
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
 def merge(reports: tuple[Path, ...], formats: tuple[str, ...], expect: int | None, config: Path | None) -> None:
     """Combine the JSON reports of ``check --shard K/N`` jobs into one verdict."""
-    from qualitygate.errors import UsageError
-    from qualitygate.pipeline import parse_outputs, run_merge
+    from qualitygate.outputs.write import parse_outputs
+    from qualitygate.pipeline import run_merge
 
     if expect is not None and len(reports) != expect:
         raise UsageError(f"merge --expect {expect}: got {len(reports)} reports; is a shard missing?")

@@ -6,12 +6,18 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from qualitygate.errors import ConfigError
-
-if TYPE_CHECKING:
-    from qualitygate.gate.thresholds import Override
+from qualitygate.gate.rules import (
+    DEFAULT_COGNITIVE_COMPLEXITY,
+    DEFAULT_COMPLEXITY,
+    DEFAULT_FUNCTION_MAINTAINABILITY,
+    DEFAULT_MAINTAINABILITY,
+    WARNING_NAMES,
+    Thresholds,
+)
+from qualitygate.metrics.options import MetricOptions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,6 +26,13 @@ else:  # pragma: no cover - exercised only on old interpreters
 
 TABLE = "tool.qualitygate"
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+class Override(NamedTuple):
+    """One ``[[tool.qualitygate.overrides]]`` table: thresholds for the paths it names (issue 4)."""
+
+    paths: tuple[str, ...]  # gitignore-style globs, relative to the project root
+    values: tuple[tuple[str, float], ...]  # (threshold key, value) in the order written
 
 
 class AISettings(NamedTuple):
@@ -44,10 +57,10 @@ class AISettings(NamedTuple):
 class Settings:
     """Validated configuration; CLI options are applied on top with ``with_overrides``."""
 
-    complexity_threshold: int = 10
-    cognitive_complexity_threshold: int = 15
-    maintainability_threshold: float = 65.0
-    function_maintainability_threshold: float | None = None
+    complexity_threshold: int = DEFAULT_COMPLEXITY
+    cognitive_complexity_threshold: int = DEFAULT_COGNITIVE_COMPLEXITY
+    maintainability_threshold: float = DEFAULT_MAINTAINABILITY
+    function_maintainability_threshold: float | None = DEFAULT_FUNCTION_MAINTAINABILITY
     enable_dependency_analysis: bool = True
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -71,6 +84,20 @@ class Settings:
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(self, **given)
 
+    @property
+    def thresholds(self) -> Thresholds:
+        """The four threshold keys, as the rules read them (before per-path overrides)."""
+        return Thresholds(*(getattr(self, key) for key in Thresholds._fields))
+
+
+def metric_options(settings: Settings) -> MetricOptions:
+    """The settings that change what is measured (and so key the metrics cache)."""
+    return MetricOptions(
+        enable_dependency_analysis=settings.enable_dependency_analysis,
+        local_roots=(str(settings.root),),
+        max_file_bytes=settings.max_file_bytes,
+    )
+
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -86,13 +113,7 @@ def _finite(value: object) -> bool:
 
 
 def _rule_names(value: object) -> bool:
-    if not _is_str_list(value):
-        return False
-    from qualitygate.gate.rules import RULES  # rules imports this module; load it only to check
-
-    known = {r.code for r in RULES} | {r.name for r in RULES} | {r.metric.value for r in RULES}
-    known |= {f"file_{r.metric.value}" for r in RULES}
-    return all(name in known for name in value)  # type: ignore[attr-defined]
+    return _is_str_list(value) and all(name in WARNING_NAMES for name in value)  # type: ignore[attr-defined]
 
 
 def _is_str_list(value: object) -> bool:
@@ -226,10 +247,44 @@ def validate_table(table: Mapping[str, Any], path: Path, prefix: str = TABLE) ->
     if "ai" in values:
         values["ai"] = _validate_ai(values["ai"], path, f"{prefix}.ai")
     if "overrides" in values:
-        from qualitygate.gate.thresholds import parse_overrides
-
         values["overrides"] = parse_overrides(values["overrides"], path, f"{prefix}.overrides")
     return values
+
+
+def parse_overrides(tables: Any, path: Path, prefix: str) -> tuple[Override, ...]:
+    """Validate every override table like the rest of the config; ``prefix`` is the dotted key."""
+    return tuple(_parse_override(table, path, f"{prefix}[{index}]") for index, table in enumerate(tables))
+
+
+def _parse_override(table: Mapping[str, Any], path: Path, prefix: str) -> Override:
+    # Besides ``paths``, an override sets thresholds only, nothing that changes what is measured
+    # (a per-path ``exclude`` would make discovery depend on overrides).
+    allowed = dict.fromkeys(("paths", *Thresholds._fields))
+    for key, value in table.items():
+        if key not in allowed:
+            raise ConfigError(_unknown_key_message(path, prefix, key, allowed))
+        check, expected = KEYS[key] if key != "paths" else (_is_glob_list, "a non-empty list of globs")
+        if not check(value):
+            raise ConfigError(
+                f"{path}: {prefix}.{key}: expected {expected}, got {type(value).__name__} {value!r}"
+            )
+    if "paths" not in table:
+        raise ConfigError(f'{path}: {prefix}.paths: missing; each override needs paths = ["glob", ...]')
+    for pattern in table["paths"]:
+        _check_override_glob(path, f"{prefix}.paths", pattern)
+    values = tuple((key, table[key]) for key in table if key != "paths")
+    return Override(tuple(table["paths"]), values)
+
+
+def _is_glob_list(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _check_override_glob(path: Path, dotted: str, pattern: str) -> None:
+    # gitignore syntax reads these as "no pattern", so the override would silently match nothing.
+    if not pattern.strip() or pattern.lstrip().startswith("#"):
+        raise ConfigError(f"{path}: {dotted}: bad glob {pattern!r}: it matches no path")
+    _check_glob(path, dotted, pattern)
 
 
 def _validate_ai(table: Mapping[str, Any], path: Path, prefix: str) -> AISettings:

@@ -113,14 +113,6 @@ class FileMetrics:
     dependencies: Dependencies
     functions: tuple[FunctionMetrics, ...] = ()
     suppressions: tuple[Suppression, ...] = ()  # read in the worker, where the source is (issue 4)
-    # Not a metric: this file's JSON record without its path, as the cache stored it (issue 5),
-    # so a warm run writes it as is instead of encoding every function again. Set only through
-    # ``serialize.with_record`` on the object built from the same metrics; not an init field, so
-    # ``dataclasses.replace`` never carries it over to a copy with other metrics.
-    stored_record: bytes | memoryview | None = field(default=None, init=False, compare=False, repr=False)
-    # Not a metric either: the sha256 of the bytes these metrics were measured from, when the
-    # cache knows it, so the advice's breakdown cache can key on it without reading the file.
-    source_digest: str | None = field(default=None, init=False, compare=False, repr=False)
 
 
 class AnalysisError(NamedTuple):

@@ -8,19 +8,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from qualitygate import __version__
-from qualitygate.config import Settings
-from qualitygate.discovery.files import discover, display_path
-from qualitygate.errors import UsageError
+from qualitygate.config import Settings, metric_options
+from qualitygate.discovery.files import discover
 from qualitygate.gate.result import build_result, exit_code
-from qualitygate.gate.rules import RULES, Thresholds, evaluate
+from qualitygate.gate.rules import evaluate
 from qualitygate.gate.suppressions import apply as apply_suppressions
 from qualitygate.gate.suppressions import warnings as suppression_warnings
 from qualitygate.gate.thresholds import PathThresholds
-from qualitygate.metrics.options import MetricOptions
 from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
-from qualitygate.outputs import FORMATS, ReportContext, get_reporter
 from qualitygate.outputs.progress import ProgressBar
+from qualitygate.outputs.write import OutputSpec, report_context, write_outputs
+from qualitygate.paths import display_path
 
 if TYPE_CHECKING:
     # Loaded where they are used: a warm run without a baseline file or --diff never needs the
@@ -28,61 +26,6 @@ if TYPE_CHECKING:
     from qualitygate.gate.baseline import Baseline
     from qualitygate.gate.diff import ChangedCode
     from qualitygate.suggestions.pipeline import SuggestContext
-
-
-class OutputSpec(NamedTuple):
-    """One ``--format NAME[:PATH]``: a format and where it goes (None is stdout)."""
-
-    name: str
-    path: Path | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> OutputSpec:
-        """Split ``NAME[:PATH]`` and check the format name."""
-        name, _, path = text.partition(":")
-        if name not in FORMATS:
-            known = ", ".join(sorted(FORMATS))
-            raise UsageError(f"--format {text}: unknown format {name!r} (choose from {known})")
-        return cls(name, Path(path) if path else None)
-
-
-# Formats that are one document each: sharing a stream with anything else makes them unreadable.
-# text and github are lines a CI log shows as they come, so they may share stdout.
-LINE_FORMATS = frozenset({"text", "github"})
-
-
-def parse_outputs(texts: Sequence[str]) -> list[OutputSpec]:
-    """Every ``--format``; two documents aimed at one stream or file is a usage error."""
-    outputs = [OutputSpec.parse(text) for text in texts]
-    seen: dict[str, str] = {}
-    for spec in outputs or [OutputSpec("text")]:
-        where = "stdout" if spec.path is None else str(spec.path.resolve())
-        other = seen.get(where)
-        if other is not None and not (where == "stdout" and {other, spec.name} <= LINE_FORMATS):
-            shown = "stdout" if spec.path is None else str(spec.path)
-            raise UsageError(
-                f"--format {spec.name} and --format {other} both write to {shown}; "
-                "give one of them a path (NAME:PATH)"
-            )
-        seen[where] = spec.name
-    return outputs
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``K/N`` with 1 <= K <= N, else a usage error."""
-    k, _, n = text.partition("/")
-    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
-        raise UsageError(f"--shard {text}: expected K/N with 1 <= K <= N, for example 2/4")
-    return int(k), int(n)
-
-
-def metric_options(settings: Settings) -> MetricOptions:
-    """The settings that change what is measured."""
-    return MetricOptions(
-        enable_dependency_analysis=settings.enable_dependency_analysis,
-        local_roots=(str(settings.root),),
-        max_file_bytes=settings.max_file_bytes,
-    )
 
 
 def _discover_jobs(
@@ -146,12 +89,14 @@ def _measure_cached(
     """Reuse the cached metrics of unchanged files and measure the rest (issue 5)."""
     from qualitygate.store.cache import MetricsCache, cache_dir
 
-    cache = MetricsCache.load(cache_dir(settings.root), metric_options(settings))
+    def warn(text: str) -> None:
+        print(f"qualitygate: warning: {text}", file=stderr)
+
+    cache = MetricsCache(cache_dir(settings.root), metric_options(settings), warn)
     hits, misses = cache.split(jobs)
-    measured = cache.record(misses, _measure_jobs(settings, misses, stderr))
+    measured = _measure_jobs(settings, misses, stderr)
+    cache.record(misses, measured)
     cache.save()
-    for warning in cache.warnings:
-        print(f"qualitygate: warning: {warning}", file=stderr)
     return hits + measured
 
 
@@ -164,7 +109,7 @@ def gate(
     baseline: Baseline | None = None,
 ) -> GateResult:
     """Thresholds (with per-path overrides), then inline suppressions, --diff and the baseline."""
-    thresholds = PathThresholds(Thresholds.from_settings(settings), settings.overrides, settings.root)
+    thresholds = PathThresholds(settings.thresholds, settings.overrides, settings.root)
     violations: list[Violation] = []
     for file in files:
         violations.extend(evaluate(file, thresholds.for_path(file.path), settings.warning_rules))
@@ -247,63 +192,6 @@ def _warn_suppressions(files: Sequence[FileMetrics], stderr: TextIO) -> None:
         print(line, file=stderr)
 
 
-def _use_color(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
-
-
-def report_context(settings: Settings) -> ReportContext:
-    """What reporters need from the run: the version, the rules in force, where links point."""
-    from qualitygate.outputs.common import github_blob_url
-
-    thresholds = Thresholds.from_settings(settings)
-    rules = tuple(r.code for r in RULES if getattr(thresholds, r.setting) is not None)
-    return ReportContext(version=__version__, rules=rules, source_url=github_blob_url(os.environ))
-
-
-def write_outputs(
-    result: GateResult,
-    outputs: Sequence[OutputSpec],
-    stdout: TextIO,
-    context: ReportContext | None = None,
-) -> None:
-    """Render every requested format to stdout or its file."""
-    context = context or ReportContext(version=__version__)
-    for spec in outputs or [OutputSpec("text")]:
-        render = get_reporter(spec.name)
-        if spec.path is None:
-            render(result, stdout, context._replace(color=_use_color(stdout)))
-            continue
-        try:
-            spec.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(spec.path, "w", encoding="utf-8", newline="\n") as handle:
-                render(result, handle, context)
-        except OSError as exc:
-            raise UsageError(f"--format {spec.name}:{spec.path}: cannot write: {exc.strerror}") from None
-    _append_step_summary(result, outputs, context)
-
-
-def _append_step_summary(
-    result: GateResult, outputs: Sequence[OutputSpec], context: ReportContext
-) -> None:
-    """With ``--format github`` in Actions, also append the Markdown job summary (issue 3)."""
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target or not any(spec.name == "github" for spec in outputs):
-        return
-    if any(spec.name == "markdown" and spec.path == Path(target) for spec in outputs):
-        return  # already written there
-    try:
-        with open(target, "a", encoding="utf-8", newline="\n") as handle:
-            get_reporter("markdown")(result, handle, context)
-    except OSError as exc:  # a side channel: say so, but never fail the gate over it
-        sys.stderr.write(
-            f"qualitygate: warning: cannot append the job summary to {target}: {exc.strerror}\n"
-        )
-
-
 class CheckOptions(NamedTuple):
     """Per-run choices of ``check`` that are not configuration keys."""
 
@@ -342,7 +230,7 @@ def run_check(
 def _suggest_context(settings: Settings, use_cache: bool) -> SuggestContext:
     from qualitygate.suggestions.pipeline import SuggestContext
 
-    thresholds = PathThresholds(Thresholds.from_settings(settings), settings.overrides, settings.root)
+    thresholds = PathThresholds(settings.thresholds, settings.overrides, settings.root)
     return SuggestContext(settings, thresholds.for_path, os.environ, use_cache)
 
 
@@ -433,11 +321,13 @@ def run_history(
     settings: Settings, days: int | None, file: Path | None, top: int, fmt: str, stdout: TextIO | None = None
 ) -> int:
     """The ``history`` command: runs, trends, one file's points, the most-worsened functions."""
+    from qualitygate.paths import root_relative
     from qualitygate.site.history_text import render_history
-    from qualitygate.store.history import database_path, load_history, project_path
+    from qualitygate.store.history import database_path
+    from qualitygate.store.history_query import load_history
 
     database = database_path(settings.root, settings.history_db)
-    relative = project_path(str(file), settings.root) if file else None
+    relative = root_relative(file, settings.root) if file else None
     view = load_history(database, _history_window(settings, days), file=relative, top=top)
     render_history(view, fmt, stdout or sys.stdout)
     return 0

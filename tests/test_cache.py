@@ -1,41 +1,41 @@
 """The incremental cache: warm runs measure nothing, edits are caught, a broken cache only warns."""
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from qualitygate.config import load_settings
+from qualitygate.config import load_settings, metric_options
 from qualitygate.metrics import pool as runner
-from qualitygate.metrics.analyze import measure_file
-from qualitygate.models import AnalysisError, FileMetrics
-from qualitygate.pipeline import measure, metric_options
+from qualitygate.models import AnalysisError, FunctionMetrics
+from qualitygate.pipeline import measure
+from qualitygate.store import cache as metrics_cache
+from qualitygate.store.answers import AnswerCache, request_key
+from qualitygate.store.buckets import CACHEDIR_TAG, MAX_AGE_DAYS, SECONDS_PER_DAY, bucket_of
 from qualitygate.store.cache import (
-    CACHEDIR_TAG,
     DIR_NAME,
     ENV_VAR,
     PACKAGE,
-    SECONDS_PER_DAY,
     MetricsCache,
     code_fingerprint,
     key_parts,
 )
-from qualitygate.store.cache_format import ENTRIES, RECORDS, checksummed
 
 from .conftest import stdlib_files
 
-NOW = 1_800_000_000.0
 PYPROJECT = "[tool.qualitygate]\nmaintainability_threshold = 0\n"
 SIMPLE = "def f(x):\n    if x:\n        return 1\n    return 2\n"
 BRANCHY = "def g(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(12)) + "    return -1\n"
+ROW = FunctionMetrics._fields  # a stored function is a row in this order (store/entries.py)
+
+Edit = Callable[[dict[str, Any]], object]
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +57,43 @@ def measured(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def cache_files(root: Path) -> list[Path]:
-    return sorted((root / DIR_NAME).glob("metrics-*.json"))
+def bucket_files(directory: Path) -> list[Path]:
+    """The metrics cache's bucket files under a cache folder."""
+    return sorted(directory.glob("metrics-*/??.json"))
+
+
+def stored(directory: Path) -> dict[str, Any]:
+    """Every stored metrics entry under a cache folder, by its key (the file's absolute path)."""
+    found: dict[str, Any] = {}
+    for bucket in bucket_files(directory):
+        found.update(json.loads(bucket.read_bytes())["entries"])
+    return found
+
+
+def locate(directory: Path, suffix: str) -> tuple[Path, str]:
+    """The bucket file holding the entry of the file whose path ends in ``suffix``, and its key."""
+    ending = os.sep + suffix.replace("/", os.sep)
+    found = [(bucket, key) for bucket in bucket_files(directory)
+             for key in json.loads(bucket.read_bytes())["entries"] if key.endswith(ending)]  # fmt: skip
+    assert len(found) == 1, found
+    return found[0]
+
+
+def edit_entry(directory: Path, suffix: str, change: Edit) -> None:
+    """Edit the stored entry of the file ending in ``suffix`` as if the cache had been written that way."""
+    bucket, key = locate(directory, suffix)
+    document = json.loads(bucket.read_bytes())
+    change(document["entries"][key])
+    bucket.write_text(json.dumps(document), encoding="utf-8")
+
+
+def stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """Inode and mtime of every file in a folder: equal before and after when nothing was written."""
+    return {file.name: (file.stat().st_ino, file.stat().st_mtime_ns) for file in folder.iterdir()}
+
+
+def store_folders(directory: Path) -> list[Path]:
+    return sorted(folder.parent for folder in directory.glob("metrics-*/key.json"))
 
 
 def test_warm_run_measures_nothing_and_reports_the_same(project, cli, measured) -> None:
@@ -74,6 +109,15 @@ def test_warm_run_measures_nothing_and_reports_the_same(project, cli, measured) 
     assert uncached.out == cold.out and sorted(measured) == ["a.py", "pkg/b.py", "pkg/c.py"]
 
 
+def test_a_warm_run_with_nothing_changed_writes_no_cache_file(project, cli) -> None:
+    root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
+    cli("check", cwd=root)  # b.py's violation also stores its breakdown
+    [folder] = store_folders(root / DIR_NAME)
+    before = stamps(folder)
+    assert cli("check", cwd=root).code == 1
+    assert stamps(folder) == before
+
+
 def test_edited_file_is_measured_again_and_only_it(project, cli, measured) -> None:
     root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": SIMPLE.replace("def f", "def h")})
     assert cli("check", cwd=root).code == 0
@@ -84,15 +128,20 @@ def test_edited_file_is_measured_again_and_only_it(project, cli, measured) -> No
     assert result.code == 1 and [v["symbol"] for v in result.json()["violations"]] == ["g"]
 
 
-def test_touched_file_keeps_its_metrics_and_new_stamp(project, cli, measured) -> None:
+def test_touched_file_keeps_its_metrics_and_its_new_stamp(project, cli, measured, monkeypatch) -> None:
+    hashed: list[str] = []
+    real = metrics_cache.file_digest
+    monkeypatch.setattr(metrics_cache, "file_digest", lambda path: hashed.append(Path(path).name) or real(path))
     root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE})
     cli("check", cwd=root)
     measured.clear()
     os.utime(root / "a.py", ns=(1_000_000_000, 1_000_000_000))  # a checkout: same bytes, new mtime
+    hashed.clear()
     assert cli("check", cwd=root).code == 0
-    assert measured == []  # the digest matched
-    entry = next(iter(json.loads(cache_files(root)[0].read_text())["entries"].values()))
-    assert entry[1] == 1_000_000_000  # the new mtime is remembered, so the next run does not hash
+    assert measured == [] and hashed == ["a.py"]  # the digest matched
+    hashed.clear()
+    assert cli("check", cwd=root).code == 0
+    assert measured == [] and hashed == []  # the new stamp was remembered: nothing to hash
 
 
 def test_same_size_edit_is_caught_by_the_digest(project, cli, measured) -> None:
@@ -126,7 +175,10 @@ def test_metric_options_key_the_cache(project, cli, measured) -> None:
     assert measured == ["a.py"]
     assert on["files"][0]["dependencies"]["third_party"] == ["click"]
     assert off["files"][0]["dependencies"]["third_party"] == []
-    assert len(cache_files(root)) == 2  # one file per key; switching back is warm again
+    assert len(store_folders(root / DIR_NAME)) == 2  # one store per key...
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    measured.clear()
+    assert cli("check", "-f", "json", cwd=root).json() == on and measured == []  # ...both kept
 
 
 def test_a_new_local_module_reclassifies_imports(project, cli, measured) -> None:
@@ -158,42 +210,38 @@ def test_syntax_error_is_cached_and_still_fails(project, cli, measured) -> None:
     assert warm.json()["errors"] == cold.json()["errors"] != []
 
 
-def test_transient_errors_are_not_cached(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("message", "cached"),
+    [("cannot read file: permission denied", False), ("internal error: RuntimeError: boom", False),
+     ("invalid syntax", True)],
+    ids=["unreadable", "internal", "syntax"],
+)  # fmt: skip
+def test_transient_errors_are_not_cached(tmp_path: Path, message: str, cached: bool) -> None:
+    """An error that depends on the moment must not outlive its cause; one of the bytes does."""
     source = tmp_path / "a.py"
     source.write_text(SIMPLE)
-    cache = MetricsCache.load(tmp_path / "cache", metric_options(load_settings(start=tmp_path)), NOW)
+    options = metric_options(load_settings(start=tmp_path))
     jobs = [(source, "a.py")]
-    assert cache.split(jobs) == ([], jobs)
-    cache.record(jobs, [AnalysisError("a.py", None, "cannot read file: permission denied")])
-    assert cache.entries == {}
-
-
-def test_metrics_the_table_cannot_hold_are_reported_but_not_cached(tmp_path: Path) -> None:
-    """A function on line 2**31 cannot be stored as a 32-bit int: the run still reports the
-    metrics it measured, and the next run measures the file again instead of reading garbage."""
-    source = tmp_path / "a.py"
-    source.write_text(SIMPLE)
-    cache = MetricsCache.load(tmp_path / "cache", metric_options(load_settings(start=tmp_path)), NOW)
-    jobs = [(source, "a.py")]
-    assert cache.split(jobs) == ([], jobs)
-    file = measure_file(source, "a.py", metric_options(load_settings(start=tmp_path)))
-    assert isinstance(file, FileMetrics)
-    huge = replace(file, functions=(file.functions[0]._replace(lineno=2**31),))
-    assert cache.record(jobs, [huge]) == [huge]
-    assert cache.entries == {}
+    error = AnalysisError("a.py", None, message)
+    first = MetricsCache(tmp_path / "cache", options, pytest.fail)
+    assert first.split(jobs) == ([], jobs)
+    first.record(jobs, [error])
+    first.save()
+    hits, misses = MetricsCache(tmp_path / "cache", options, pytest.fail).split(jobs)
+    assert (hits, misses) == (([error], []) if cached else ([], jobs))
 
 
 @pytest.mark.parametrize(
     "content",
-    [b"\x00\xffnot json", b'{"layout": 3, "entries": [1, 2]}', b"[]", b'{"layout": 99, "entries": {}}',
-     b"[" * 100_000 + b"]" * 100_000, b'{"layout": 3, "entries": {"/x.py": [1, 2, "d", 3, "file", [], 0, 0]},"records":['],
-    ids=["garbage", "entries-not-a-table", "not-an-object", "other-layout", "deep-nesting", "truncated"],
-)
-def test_corrupt_cache_is_a_warning_and_counts_as_empty(project, cli, measured, content: bytes) -> None:
+    [b"\x00\xffnot json", b'{"format": 99, "entries": {}}', b'{"format": 1, "entries": [1, 2]}', b"[]",
+     b"[" * 100_000 + b"]" * 100_000, b'{"format": 1, "entries": {"/x.py": {"size": 1'],
+    ids=["garbage", "other-format", "entries-not-an-object", "not-an-object", "deep-nesting", "truncated"],
+)  # fmt: skip
+def test_corrupt_bucket_is_a_warning_and_counts_as_empty(project, cli, measured, content: bytes) -> None:
     root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
     reference = cli("check", "-f", "json", "--no-cache", cwd=root)
     cli("check", cwd=root)
-    cache_files(root)[0].write_bytes(content)
+    locate(root / DIR_NAME, "b.py")[0].write_bytes(content)
     measured.clear()
     result = cli("check", "-f", "json", cwd=root)
     assert measured == ["b.py"]
@@ -203,87 +251,154 @@ def test_corrupt_cache_is_a_warning_and_counts_as_empty(project, cli, measured, 
     assert cli("check", cwd=root).err == "" and measured == []  # rewritten whole
 
 
-def _rewrite_entry(file: Path, suffix: str, change: Callable[[list], None]) -> None:
-    """Edit the stored entry of the file ending in ``suffix`` as if the cache had been written that
-    way: the crc32 matches, so only the entry's own checks can catch it."""
-    data = file.read_bytes()
-    split = data.index(RECORDS)
-    document = json.loads(data[:split] + b"}")
-    key = next(k for k in document["entries"] if k.endswith(suffix))
-    change(document["entries"][key])
-    index = json.dumps(document["entries"], ensure_ascii=False, separators=(",", ":")).encode()
-    body = index + data[split:-1]  # the records, untouched
-    file.write_bytes(checksummed(document["layout"], document["key"], body))
+def _metrics(change: Callable[[dict[str, Any]], object]) -> Edit:
+    return lambda entry: change(entry["metrics"])
 
 
-def test_malformed_entry_is_measured_again(project, cli, measured) -> None:
-    root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
+def _row(change: Callable[[list[Any]], object]) -> Edit:
+    return lambda entry: change(entry["metrics"]["functions"][0])
+
+
+def _wrong(where: str, bad: object) -> Edit:
+    """Put ``bad`` where the entry holds a metric number."""
+    places: dict[str, Edit] = {
+        "file": _metrics(lambda m: m.__setitem__("cyclomatic_complexity", bad)),
+        "raw": _metrics(lambda m: m["raw"].__setitem__("sloc", bad)),
+        "halstead": _metrics(lambda m: m["halstead"].__setitem__("volume", bad)),
+        "function": _row(lambda row: row.__setitem__(ROW.index("cognitive_complexity"), bad)),
+    }
+    return places[where]
+
+
+@pytest.mark.parametrize("where", ["file", "raw", "halstead", "function"])
+@pytest.mark.parametrize("bad", ["high", None, True, [3], {"cc": 3}, 10**400], ids=repr)
+def test_entry_with_a_metric_of_the_wrong_type_is_measured_again(project, cli, measured, where, bad) -> None:
+    """A well-shaped entry whose number is a string, null, bool, list, object or beyond a float
+    must not reach the gate."""
+    root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
+    _assert_measured_again(cli, measured, root, "b.py", _wrong(where, bad))
+
+
+SHAPES: dict[str, tuple[str, Edit]] = {
+    "row-too-short": ("b.py", _row(lambda row: row.pop())),
+    "row-too-long": ("b.py", _row(lambda row: row.append(0))),
+    "row-not-a-list": ("b.py", _metrics(lambda m: m["functions"].__setitem__(0, {"name": "g"}))),
+    "qualname-not-a-string": ("b.py", _row(lambda row: row.__setitem__(ROW.index("qualname"), 7))),
+    "functions-not-a-list": ("b.py", _metrics(lambda m: m.__setitem__("functions", {}))),
+    "suppression-names": ("b.py", _metrics(lambda m: m["suppressions"][0].__setitem__("names", [1]))),
+    "suppression-scope": ("b.py", _metrics(lambda m: m["suppressions"][0].__setitem__("scope", "x"))),
+    "import-not-a-string": ("b.py", _metrics(lambda m: m["dependencies"].__setitem__("stdlib", [1]))),
+    "raw-missing-a-field": ("b.py", _metrics(lambda m: m["raw"].pop("loc"))),
+    "halstead-extra-field": ("b.py", _metrics(lambda m: m["halstead"].__setitem__("x", 1.0))),
+    "metrics-not-an-object": ("b.py", lambda entry: entry.__setitem__("metrics", [])),
+    "error-message-null": ("c.py", lambda entry: entry["error"].__setitem__("message", None)),
+    "error-line-a-string": ("c.py", lambda entry: entry["error"].__setitem__("line", "1")),
+}
+
+
+@pytest.mark.parametrize("change", list(SHAPES))
+def test_entry_of_the_wrong_shape_is_measured_again(project, cli, measured, change: str) -> None:
+    """Every value is checked before use: a row too short or too long, text where a number
+    belongs or a number where text belongs must never shift or reach the metrics."""
+    source = "def g(x):  # qualitygate: ignore[QG001]\n" + BRANCHY.split("\n", 1)[1]
+    root = project({"pyproject.toml": PYPROJECT, "b.py": source, "c.py": "def (:\n"})
+    _assert_measured_again(cli, measured, root, *SHAPES[change])
+
+
+def _assert_measured_again(
+    cli: Callable[..., Any], measured: list[str], root: Path, suffix: str, edit: Edit
+) -> None:
+    """After ``edit`` of the stored entry of ``suffix``, that file alone is measured again, with a
+    warning, and the report is the one the intact cache gave."""
     reference = cli("check", "-f", "json", cwd=root)
-    _rewrite_entry(cache_files(root)[0], "b.py", lambda entry: entry.__setitem__(5, [[], "nonsense"]))
+    edit_entry(root / DIR_NAME, suffix, edit)
     measured.clear()
     result = cli("check", "-f", "json", cwd=root)
-    assert measured == ["b.py"] and result.out == reference.out
-    assert "malformed" in result.err
+    assert result.code == reference.code and result.out == reference.out
+    assert measured == [suffix] and "malformed" in result.err
+    measured.clear()
+    assert cli("check", "-f", "json", cwd=root).err == "" and measured == []  # replaced
 
 
-def test_a_file_written_under_another_key_is_never_read_as_this_one(project, cli, measured) -> None:
-    """File names are a crc32 of the key: the key stored inside is what must match, so settings
-    that happened to share a name could never serve each other's metrics."""
+def _another_key(key_file: Path) -> None:
+    """The key of another Python, as another interpreter sharing the folder would have written."""
+    parts = json.loads(json.loads(key_file.read_text(encoding="utf-8")))
+    parts["python"] = "2.7"
+    key_file.write_text(json.dumps(json.dumps(parts, sort_keys=True)), encoding="utf-8")
+
+
+def test_a_folder_holding_another_key_is_never_read_as_this_one(project, cli, measured) -> None:
+    """Folder names are a hash of the key: the key stored inside is what must match."""
     root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
     reference = cli("check", "-f", "json", cwd=root)
-    file = cache_files(root)[0]
-    data = file.read_bytes()
-    key = json.loads(data[: data.index(RECORDS)] + b"}")["key"]
-    assert '"radon"' in key and '"python"' in key  # the whole key, not a hash of it
-    other = json.dumps(key.replace('"python"', '"pypy"'))
-    file.write_bytes(data.replace(json.dumps(key).encode(), other.encode(), 1))
+    [folder] = store_folders(root / DIR_NAME)
+    _another_key(folder / "key.json")
     measured.clear()
     result = cli("check", "-f", "json", cwd=root)
     assert sorted(measured) == ["a.py", "b.py"] and result.out == reference.out
-    assert "is not in the expected format" in result.err
+    measured.clear()
+    assert cli("check", "-f", "json", cwd=root).out == reference.out and measured == []
 
 
-def test_a_stored_record_that_is_not_utf8_is_measured_again(project, cli, measured) -> None:
-    """Records are written into reports as stored bytes: one that is not UTF-8 (crafted under a
-    valid checksum) must never reach a report."""
-    root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
+def _by_bucket(root: Path) -> list[list[str]]:
+    """File names m0.py, m1.py... grouped by the bucket their entries fall in under ``root``."""
+    groups: dict[int, list[str]] = {}
+    for name in (f"m{i}.py" for i in range(1000)):
+        groups.setdefault(bucket_of(str(root.resolve() / name)), []).append(name)
+    return list(groups.values())
+
+
+def test_buckets_of_another_key_are_never_adopted(project, cli, measured, tmp_path) -> None:
+    """A one-file run rewrites the key file; the other key's remaining buckets must not become ours."""
+    first, second = (names[0] for names in _by_bucket(tmp_path)[:2])
+    root = project({"pyproject.toml": PYPROJECT, first: SIMPLE, second: BRANCHY})
     reference = cli("check", "-f", "json", cwd=root)
-    file = cache_files(root)[0]
-    data = file.read_bytes()
-    document = json.loads(data[: data.index(RECORDS)] + b"}")
-    start = data.index(ENTRIES) + len(ENTRIES)
-    body = data[start:-1]
-    records = body.index(RECORDS) + len(RECORDS)
-    bad = body[:records] + body[records:].replace(b'"raw"', b'"r\xffw"', 1)  # same length
-    file.write_bytes(checksummed(document["layout"], document["key"], bad))
+    [folder] = store_folders(root / DIR_NAME)
+    _another_key(folder / "key.json")
+    edit_entry(root / DIR_NAME, second, _wrong("function", 1))  # what the other key measured
+    cli("check", first, cwd=root)
     measured.clear()
     result = cli("check", "-f", "json", cwd=root)
-    assert len(measured) == 1 and "malformed" in result.err
-    assert result.out == reference.out
+    assert measured == [second] and result.out == reference.out
 
 
-def test_hand_edited_cache_fails_its_checksum_and_counts_as_empty(project, cli, measured) -> None:
-    """Stored JSON records are copied into reports unread: an edit must never reach a report."""
-    root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
-    reference = cli("check", "-f", "json", cwd=root)
-    file = cache_files(root)[0]
-    data = file.read_bytes()
-    split = data.index(RECORDS)  # a record's key renamed, as a hand edit or a flipped bit would
-    file.write_bytes(data[:split] + data[split:].replace(b'"cyclomatic_complexity":', b'"cc":', 1))
+def test_a_one_file_run_reads_and_writes_only_that_files_bucket(project, cli, measured, tmp_path) -> None:
+    """A pre-commit run on one file costs one bucket, whatever the size of the project."""
+    mine, *others = (names[0] for names in _by_bucket(tmp_path)[:8])
+    root = project({"pyproject.toml": PYPROJECT, **{name: SIMPLE for name in (mine, *others)}})
+    cli("check", cwd=root)
+    own = locate(root / DIR_NAME, mine)[0]
+    rest = [bucket for bucket in bucket_files(root / DIR_NAME) if bucket != own]
+    assert len(rest) == len(others)
+    for bucket in rest:
+        bucket.write_bytes(b"\x00 reading this would warn")
+        os.utime(bucket, ns=(0, 0))
+    (root / mine).write_text(BRANCHY, encoding="utf-8")
     measured.clear()
-    result = cli("check", "-f", "json", cwd=root)
-    assert sorted(measured) == ["a.py", "b.py"] and result.out == reference.out
-    assert "checksum does not match" in result.err
-    measured.clear()
-    assert cli("check", cwd=root).err == "" and measured == []  # rewritten whole
+    result = cli("check", mine, "-f", "json", cwd=root)
+    assert measured == [mine] and result.err == ""
+    assert [v["symbol"] for v in result.json()["violations"]] == ["g"]
+    assert all(b.read_bytes().startswith(b"\x00") and b.stat().st_mtime_ns == 0 for b in rest)
+    assert json.loads(own.read_bytes())["entries"][str(root.resolve() / mine)]["size"] == len(BRANCHY)
 
 
-def test_unreadable_cache_is_a_warning(project, cli, measured) -> None:
+def test_entries_of_deleted_files_are_dropped_when_their_bucket_is_written(project, cli, tmp_path) -> None:
+    kept, gone = next(names for names in _by_bucket(tmp_path) if len(names) > 1)[:2]
+    root = project({"pyproject.toml": PYPROJECT, kept: SIMPLE, gone: SIMPLE})
+    cli("check", cwd=root)
+    assert locate(root / DIR_NAME, gone)[0] == locate(root / DIR_NAME, kept)[0]  # one bucket
+    (root / gone).unlink()
+    (root / kept).write_text(SIMPLE + "\n", encoding="utf-8")  # its bucket must be written
+    cli("check", cwd=root)
+    assert list(stored(root / DIR_NAME)) == [str(root.resolve() / kept)]
+
+
+def test_unreadable_bucket_is_a_warning(project, cli, measured) -> None:
     root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
     cli("check", cwd=root)
-    file = cache_files(root)[0]
-    file.unlink()
-    file.mkdir()  # reading it fails with EISDIR whatever the user's privileges (root ignores modes)
+    bucket = locate(root / DIR_NAME, "b.py")[0]
+    bucket.unlink()
+    bucket.mkdir()  # reading it fails with EISDIR whatever the user's privileges (root ignores modes)
     measured.clear()
     result = cli("check", cwd=root)
     assert result.code == 1 and measured == ["b.py"]
@@ -299,11 +414,17 @@ def test_unwritable_cache_location_never_changes_the_verdict(project, cli, monke
 
 
 def test_no_cache_reads_and_writes_nothing(project, cli, measured) -> None:
-    root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE})
-    cli("check", "--no-cache", cwd=root)
+    root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE, "b.py": BRANCHY})
     cli("check", "--no-cache", cwd=root)
     assert not (root / DIR_NAME).exists()
-    assert measured == ["a.py", "a.py"]
+    cli("check", cwd=root)
+    for bucket in bucket_files(root / DIR_NAME):
+        bucket.write_bytes(b"garbage")
+    measured.clear()
+    result = cli("check", "--no-cache", cwd=root)
+    assert result.code == 1 and result.err == ""  # not read
+    assert sorted(measured) == ["a.py", "b.py"]
+    assert {bucket.read_bytes() for bucket in bucket_files(root / DIR_NAME)} == {b"garbage"}  # unwritten
 
 
 def test_cache_folder_is_tagged_and_invisible_to_git(repo, cli) -> None:
@@ -324,7 +445,7 @@ def test_environment_variable_moves_the_cache(project, cli, measured, monkeypatc
     measured.clear()
     cli("check", cwd=root)
     assert measured == [] and not (root / DIR_NAME).exists()
-    assert len(list(elsewhere.glob("metrics-*.json"))) == 1
+    assert len(store_folders(elsewhere)) == 1 and len(stored(elsewhere)) == 1
 
 
 def test_running_from_another_folder_reuses_entries_with_its_own_paths(project, cli, measured) -> None:
@@ -337,39 +458,39 @@ def test_running_from_another_folder_reuses_entries_with_its_own_paths(project, 
     assert from_pkg["violations"][0]["path"] == "b.py"
 
 
-def _warm(tmp_path: Path, names: list[str], now: float) -> MetricsCache:
-    """One run over ``names`` at ``now`` through the cache API, saved."""
-    options = metric_options(load_settings(start=tmp_path))
-    cache = MetricsCache.load(tmp_path / "cache", options, now)
-    jobs = [(tmp_path / name, name) for name in names]
-    _, misses = cache.split(jobs)
-    cache.record(misses, [runner.measure_serial([job], options, None)[0] for job in misses])
-    cache.save()
-    return cache
+def _age(path: Path, days: float) -> Path:
+    moment = time.time() - days * SECONDS_PER_DAY
+    os.utime(path, (moment, moment))
+    return path
 
 
-def test_entries_unseen_for_30_days_are_dropped(tmp_path: Path) -> None:
-    for name in ("a.py", "b.py"):
-        (tmp_path / name).write_text(SIMPLE)
-    _warm(tmp_path, ["a.py", "b.py"], NOW)
-    _warm(tmp_path, ["b.py"], NOW + 29 * SECONDS_PER_DAY)  # a pre-commit run: only b.py staged
-    kept = _warm(tmp_path, ["b.py"], NOW + 30 * SECONDS_PER_DAY)
-    assert sorted(Path(k).name for k in kept.entries) == ["a.py", "b.py"]  # 30 days: still kept
-    pruned = _warm(tmp_path, ["b.py"], NOW + 31 * SECONDS_PER_DAY)
-    assert sorted(Path(k).name for k in pruned.entries) == ["b.py"]
-    on_disk = json.loads(next((tmp_path / "cache").glob("metrics-*.json")).read_text())["entries"]
-    assert [Path(k).name for k in on_disk] == ["b.py"]
+def _store(folder: Path, days: float) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "key.json").write_text('"some other key"', encoding="utf-8")
+    (folder / "00.json").write_text('{"format": 1, "entries": {}}', encoding="utf-8")
+    return _age(folder, days)
 
 
-def test_a_warm_run_on_the_same_day_writes_nothing(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text(SIMPLE)
-    _warm(tmp_path, ["a.py"], NOW)
-    file = next((tmp_path / "cache").glob("metrics-*.json"))
-    os.utime(file, ns=(0, 0))
-    _warm(tmp_path, ["a.py"], NOW + 60)
-    assert file.stat().st_mtime_ns == 0
-    _warm(tmp_path, ["a.py"], NOW + SECONDS_PER_DAY)  # a new day: the seen-day is refreshed
-    assert file.stat().st_mtime_ns != 0
+def test_stores_unused_for_30_days_are_pruned_and_nothing_else(project, cli, monkeypatch, tmp_path_factory) -> None:
+    """Another key's store (another Python, older options) and the single-file formats before
+    buckets go after 30 days unused; $QUALITYGATE_CACHE_DIR may be shared, so nothing else does."""
+    shared = tmp_path_factory.mktemp("shared")
+    monkeypatch.setenv(ENV_VAR, str(shared))
+    old = MAX_AGE_DAYS + 1
+    dead = [_store(shared / f"{kind}-0123456789abcdef", old) for kind in ("metrics", "answers")]
+    for name in ("metrics-0123456789abcdef.json", "breakdowns-0123.json", "ai-suggestions.json"):
+        (shared / name).write_text("{}", encoding="utf-8")
+        dead.append(_age(shared / name, old))
+    young = _store(shared / "metrics-fedcba9876543210", MAX_AGE_DAYS - 1)
+    foreign = _store(shared / "other-tool", old)  # another tool's, with files named like ours
+    (shared / "notes.json").write_text("{}", encoding="utf-8")
+    unrelated = [foreign, foreign / "key.json", foreign / "00.json", _age(shared / "notes.json", old)]
+    root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE})
+    cli("check", cwd=root)
+    assert [path for path in dead if path.exists()] == []
+    assert sorted(p.name for p in young.iterdir()) == ["00.json", "key.json"]
+    assert all(path.exists() for path in unrelated)
+    assert len(stored(shared)) == 1  # this run's own store
 
 
 def test_cache_round_trips_every_field(project, monkeypatch) -> None:
@@ -392,6 +513,9 @@ def test_cache_round_trips_every_field(project, monkeypatch) -> None:
     assert sorted(warm[0], key=key) == sorted(cold[0], key=key)
     assert sorted(warm[1], key=key) == sorted(cold[1], key=key)
     assert any(file.suppressions for file in cold[0])
+    for file in (*warm[0], *warm[1]):  # same types too: a report must not turn 0.0 into 0
+        original = next(c for c in (*cold[0], *cold[1]) if c.path == file.path)
+        assert repr(file) == repr(original)
 
 
 def test_warm_run_imports_no_analysis_code(project, tmp_path: Path) -> None:
@@ -432,69 +556,23 @@ def test_editing_qualitygate_itself_changes_the_key(tmp_path: Path) -> None:
     assert key_parts(metric_options(load_settings(start=tmp_path)))["code"] == code_fingerprint()
 
 
-@pytest.mark.parametrize("bad", ["high", None, True, [3], {"cc": 3}, 10**400])
-def test_entry_with_a_metric_of_the_wrong_type_is_measured_again(project, cli, measured, bad) -> None:
-    """A well-shaped entry whose number is a string, null, bool, list, object or beyond a float
-    must not reach the gate."""
-    root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
-    # The row: [raw counts, cyclomatic complexity, maintainability, halstead, ...]
-    _assert_measured_again(cli, measured, root, "b.py", lambda entry: entry[5][3].__setitem__(2, bad))
+def test_ai_answers_round_trip_through_the_cache_folder(tmp_path: Path) -> None:
+    payload = {"messages": [{"role": "user", "content": "simplify g"}]}
+    asked, other = request_key("openai gpt-x", payload), request_key("ollama llama", payload)
+    assert asked != other and asked == request_key("openai gpt-x", dict(payload))
+    first = AnswerCache(tmp_path / "cache", pytest.fail)
+    first.put(asked, "def g(x):\n    return x\n")
+    first.save()
+    again = AnswerCache(tmp_path / "cache", pytest.fail)
+    assert again.get(asked) == "def g(x):\n    return x\n"
+    assert again.get(other) is None
+    assert (tmp_path / "cache" / "CACHEDIR.TAG").is_file()
 
 
-@pytest.mark.parametrize(
-    "change",
-    ["short", "long", "not-a-list", "column-missing", "column-added", "not-base64", "numbers-as-list",
-     "extra-name", "negative-count"],
-)  # fmt: skip
-def test_function_row_of_the_wrong_shape_is_measured_again(project, cli, measured, change) -> None:
-    """Functions are rebuilt positionally from the table's columns (function_table): a column
-    too short or too long, a part missing or added, or a number where text belongs must never
-    shift the metrics."""
-    root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
-
-    def cut(text: str) -> str:  # the records less the last one's last byte
-        return base64.b64encode(base64.b64decode(text)[:-1]).decode()
-
-    edits = {
-        "short": lambda entry: entry[5][5].__setitem__(3, cut(entry[5][5][3])),
-        "long": lambda entry: entry[5][5].__setitem__(0, entry[5][5][0] + 1),
-        "not-a-list": lambda entry: entry[5].__setitem__(5, 7),
-        "column-missing": lambda entry: entry[5][5].pop(),
-        "column-added": lambda entry: entry[5][5].append("AAAAAAAAAAA="),
-        "not-base64": lambda entry: entry[5][5].__setitem__(3, "not base64!"),
-        "numbers-as-list": lambda entry: entry[5][5].__setitem__(3, [1, 2, 3]),
-        "extra-name": lambda entry: entry[5][5].__setitem__(1, entry[5][5][1] + "\nextra"),
-        "negative-count": lambda entry: entry[5][5].__setitem__(0, -1),
-    }
-    _assert_measured_again(cli, measured, root, "b.py", edits[change])
-
-
-@pytest.mark.parametrize(
-    "change",
-    ["functions-not-a-list", "qualname-not-a-string", "suppression-names", "short-raw", "error-message"],
-)
-def test_crafted_entries_under_a_valid_checksum_are_measured_again(project, cli, measured, change) -> None:
-    """A checksum only proves the bytes are as written; every value must still have its type."""
-    source = "def g(x):  # qualitygate: ignore[QG001]\n" + BRANCHY.split("\n", 1)[1]
-    root = project({"pyproject.toml": PYPROJECT, "b.py": source, "c.py": "def (:\n"})
-    edits = {
-        "functions-not-a-list": ("b.py", lambda entry: entry[5].__setitem__(5, {})),
-        "qualname-not-a-string": ("b.py", lambda entry: entry[5][5].__setitem__(2, 7)),
-        "suppression-names": ("b.py", lambda entry: entry[5][6][0].__setitem__(2, [1])),
-        "short-raw": ("b.py", lambda entry: entry[5][0].pop()),
-        "error-message": ("c.py", lambda entry: entry[5].__setitem__("message", None)),
-    }
-    _assert_measured_again(cli, measured, root, *edits[change])
-
-
-def _assert_measured_again(
-    cli: Callable[..., Any], measured: list[str], root: Path, suffix: str, edit: Callable[[list[Any]], object]
-) -> None:
-    """After ``edit`` of the stored entry of ``suffix``, that file alone is measured again, with a
-    warning, and the report is the one the intact cache gave."""
-    reference = cli("check", "-f", "json", cwd=root)
-    _rewrite_entry(cache_files(root)[0], suffix, edit)
-    measured.clear()
-    result = cli("check", "-f", "json", cwd=root)
-    assert result.code == reference.code and result.out == reference.out
-    assert measured == [suffix] and "malformed" in result.err
+def test_no_answer_cache_stores_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cache = AnswerCache(None, pytest.fail)
+    cache.put(request_key("openai gpt-x", "simplify g"), "def g(x):\n    return x\n")
+    cache.save()
+    assert cache.get(request_key("openai gpt-x", "simplify g")) is None
+    assert list(tmp_path.iterdir()) == []

@@ -6,13 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from qualitygate.discovery.files import (
-    DEFAULT_EXCLUDED_DIRS,
-    PYTHON_SUFFIXES,
-    discover,
-    display_path,
-)
+from qualitygate.discovery.files import DEFAULT_EXCLUDED_DIRS, PYTHON_SUFFIXES, discover
 from qualitygate.errors import UsageError
+from qualitygate.paths import display_path
 
 from .conftest import STDLIB
 

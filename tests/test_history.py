@@ -19,9 +19,9 @@ from qualitygate.store.history import (
     SECONDS_PER_DAY,
     RunInfo,
     connect,
-    load_history,
     record_run,
 )
+from qualitygate.store.history_query import load_history
 
 from .gitrepo import branchy, nested
 

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from qualitygate.models import FileMetrics, GateResult, Severity
+from qualitygate.models import GateResult, Severity
 from qualitygate.outputs import FORMATS, ReportContext, get_reporter
 from qualitygate.outputs.common import github_blob_url
 from qualitygate.outputs.gitlab import SEVERITIES
@@ -23,10 +23,13 @@ from . import reporter_fixtures as fx
 from .conftest import SCHEMAS, CliResult
 
 GOLDEN = Path(__file__).parent / "golden"
-SUFFIX = {"junit": "xml", "github": "txt", "markdown": "md", "sarif": "sarif", "gitlab": "json"}
+SUFFIX = {"junit": "xml", "github": "txt", "markdown": "md", "sarif": "sarif", "gitlab": "json",
+          "text": "txt", "json": "json"}  # fmt: skip
 GOLDEN_CASES = [(f, n) for f in SUFFIX for n in ("failing", "passing")] + [
     ("github", "many"),
     ("markdown", "many"),
+    ("text", "many"),
+    ("json", "many"),
 ]
 NEEDS_SCHEMAS = pytest.mark.skipif(
     not SCHEMAS.is_dir(),
@@ -356,7 +359,7 @@ def test_github_blob_url(tmp_path: Path) -> None:
 def test_step_summary_is_appended_with_the_github_format(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, formats: list[str], written: bool
 ) -> None:
-    from qualitygate.pipeline import OutputSpec, write_outputs
+    from qualitygate.outputs.write import OutputSpec, write_outputs
 
     target = tmp_path / "summary.md"
     target.write_text("earlier step\n", encoding="utf-8")
@@ -425,119 +428,33 @@ def test_gitlab_lists_files_that_could_not_be_analysed(
     assert issue["location"]["lines"]["begin"] == 1 and "syntax error" in issue["description"]
 
 
-def test_json_report_splices_stored_records_byte_for_byte() -> None:
-    """The JSON writer reuses the records the cache stored (issue 5); the document must be the
-    very bytes ``json.dumps`` gives for the whole report, whichever files carry a record."""
-    from dataclasses import replace
-
-    from qualitygate.serialize import encode, record_without_path, to_dict, with_record
-
-    result = fx.failing()
-    expected = encode(to_dict(result)) + "\n"
-    assert render("json", result) == expected
-    stored = tuple(with_record(f, record_without_path(f).encode(), "0" * 64) for f in result.files[::2])
-    mixed = replace(result, files=(*stored, *result.files[1::2]))
-    mixed = replace(mixed, files=tuple(sorted(mixed.files, key=lambda f: f.path)))
-    assert mixed == result  # the record is not a metric: equality ignores it
-    assert render("json", mixed) == expected
-    json.loads(render("json", mixed))  # and it is one valid document
-
-
-@pytest.mark.parametrize("path", ['quote".py', "é/ünï.py", "back\\slash.py", "tab\t.py", "bad\\xff.py"])
-def test_a_stored_record_under_any_path_is_the_encoded_record(path: str) -> None:
-    from dataclasses import replace
-
-    from qualitygate.serialize import (
-        encode,
-        encode_file,
-        file_to_dict,
-        record_without_path,
-        with_record,
-    )
-
-    file = replace(fx.failing().files[0], path=path)
-    stored = with_record(file, record_without_path(file).encode(), "0" * 64)
-    def text(file: FileMetrics) -> str:
-        return b"".join(encode_file(file)).decode("utf-8")
-
-    assert text(stored) == encode(file_to_dict(file)) == text(file)
-    # A copy with other metrics never carries the record over: it would report the old ones.
-    changed = replace(stored, cyclomatic_complexity=stored.cyclomatic_complexity + 1)
-    assert changed.stored_record is None and text(changed) == encode(file_to_dict(changed))
-    assert stored.source_digest == "0" * 64 and changed.source_digest is None
-
-
-def test_json_tail_templates_write_what_the_json_module_writes() -> None:
-    """The JSON writer fills violations and suggestions into templates instead of dicts
-    (issue 5); every member, and every kind of value, must come out as ``json.dumps`` writes it."""
+def test_json_report_round_trips_odd_values() -> None:
+    """Paths and messages that need escaping, NaN and infinities, ints where floats are usual:
+    the report reads back as the very result that was written (the merge command relies on it)."""
     from dataclasses import replace
 
     from qualitygate.models import FixedOffender, Severity, Suggestion, SuggestionKind
-    from qualitygate.outputs.json_report import encode_tail
-    from qualitygate.serialize import encode, report_tail
+    from qualitygate.serialize import from_dict
 
     base = fx.failing()
     v = base.violations[0]
     odd = [
         v._replace(path='é/"quoted"\\x.py', symbol="f\tg", message="ünï\u2028\x00"),
-        v._replace(value=float("nan"), threshold=float("inf"), baseline_value=float("-inf")),
         v._replace(value=12, threshold=10.5, baseline_value=11, severity=Severity.WARNING),
         v._replace(value=1e-300, threshold=2**62, line=0, end_line=10**6),
     ]
-    advice = [
-        Suggestion(SuggestionKind.RULE, "QG003", "a.py", 1, None, "split the module"),
-        Suggestion(SuggestionKind.AI, "QG002", "b.py", 7, "C.m", "rewrite", "--- a\n+++ b\n", True,
-                   (("cognitive_complexity", 16), ("maintainability_index", 51.25)),
-                   (("cognitive_complexity", 9.0), ("maintainability_index", float("nan")))),
-    ]  # fmt: skip
+    advice = Suggestion(SuggestionKind.AI, "QG002", "b.py", 7, "C.m", "rewrite", "--- a\n+++ b\n", True,
+                        (("cognitive_complexity", 16), ("maintainability_index", 51.25)),
+                        (("cognitive_complexity", 9.0), ("maintainability_index", 40.5)))  # fmt: skip
     result = replace(
         base,
         violations=(*base.violations, *odd),
         suppressed=tuple(odd[:2]),
-        baselined=tuple(odd[2:]),
-        informational=(odd[0],),
         fixed=(FixedOffender("QG001", "c.py", "h", 12.0, None), FixedOffender("QG003", "d.py", "d.py", 60, 70.5)),
-        suggestions=(*base.suggestions, *advice),
+        suggestions=(*base.suggestions, advice),
     )
-    assert encode_tail(result) == encode(report_tail(result))
-    assert encode_tail(fx.passing()) == encode(report_tail(fx.passing()))
-
-
-def test_json_tail_writes_values_of_unexpected_types_as_the_json_module_does() -> None:
-    """``merge`` reads shard reports as written: a hand-edited one can hold a string where a
-    number belongs. The templates then fall back to the json module instead of failing."""
-    from dataclasses import replace
-
-    from qualitygate.models import Suggestion, SuggestionKind
-    from qualitygate.outputs.json_report import encode_tail
-    from qualitygate.serialize import encode, report_tail
-
-    base = fx.failing()
-    v = base.violations[0]
-    odd = (v._replace(value="12"), v._replace(rule=7, line="3"), v._replace(baseline_value=[1]))
-    advice = (Suggestion(SuggestionKind.RULE, "QG001", "a.py", None, 5, "split it"),)  # type: ignore[arg-type]
-    result = replace(base, violations=(*base.violations, *odd), suggestions=advice)
-    assert encode_tail(result) == encode(report_tail(result))
-    assert '"value":"12"' in encode_tail(result) and '"qualname":5' in encode_tail(result)
-
-
-@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "latin-1"])
-def test_stored_records_written_as_bytes_give_the_same_document(tmp_path: Path, encoding: str) -> None:
-    """On a UTF-8 file or stdout the stored records go to the byte stream as the cache holds
-    them (issue 5); any other encoding takes the text path. Same document either way, and the
-    text written before and after the records stays in order around them."""
-    from dataclasses import replace
-
-    from qualitygate.serialize import encode, record_without_path, to_dict, with_record
-
-    result = fx.failing()
-    files = [replace(f, path=f"é{i}/{f.path}") for i, f in enumerate(result.files)]  # non-ASCII paths
-    stored = tuple(with_record(f, memoryview(record_without_path(f).encode()), "0" * 64) for f in files)
-    mixed = replace(result, files=tuple(sorted((*stored[::2], *files[1::2]), key=lambda f: f.path)))
-    target = tmp_path / "report.json"
-    with open(target, "w", encoding=encoding, newline="\n") as handle:
-        handle.write("before\n")
-        get_reporter("json")(mixed, handle, ReportContext(version=fx.VERSION))
-        handle.write("after\n")
-    expected = "before\n" + encode(to_dict(mixed)) + "\n" + "after\n"
-    assert target.read_bytes() == expected.encode(encoding)
+    text = render("json", result)
+    assert text.endswith("}\n") and text.count("\n") == 1  # one compact line
+    assert from_dict(json.loads(text)) == result
+    nan = replace(base, violations=(v._replace(value=float("nan"), threshold=float("inf")),))
+    assert '"value":NaN,"threshold":Infinity' in render("json", nan)  # as the json module writes them

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qualitygate.discovery.shard import shard_key, shard_of
+from qualitygate.discovery.shard import shard_of
+from qualitygate.paths import root_relative
 from qualitygate.store.cache import ENV_VAR
 
 from .conftest import stdlib_files
@@ -45,9 +46,9 @@ def test_shard_of_is_stable_across_runs_and_versions() -> None:
 def test_shard_key_is_relative_to_the_project_root(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "pkg").mkdir()
     monkeypatch.chdir(tmp_path / "pkg")
-    assert shard_key("mod.py", tmp_path) == "pkg/mod.py"
+    assert root_relative("mod.py", tmp_path) == "pkg/mod.py"
     monkeypatch.chdir(tmp_path)
-    assert shard_key("pkg/mod.py", tmp_path) == "pkg/mod.py"
+    assert root_relative("pkg/mod.py", tmp_path) == "pkg/mod.py"
 
 
 def test_slices_partition_the_stdlib_evenly() -> None:

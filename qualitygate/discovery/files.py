@@ -9,6 +9,7 @@ from typing import NamedTuple
 from qualitygate.discovery.globs import GlobSet, compile_globs
 from qualitygate.errors import UsageError
 from qualitygate.models import AnalysisError
+from qualitygate.paths import display_path, printable
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
@@ -32,30 +33,6 @@ class Discovered(NamedTuple):
     files: tuple[Path, ...]
     errors: tuple[AnalysisError, ...]
     shown: tuple[str, ...] = ()  # each file's display path, in the same order (as reports show it)
-
-
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    """Relative to the working directory when under it, always with '/' separators."""
-    if not path.is_absolute() and not path.drive:
-        return printable(path.as_posix())  # (cwd / path).relative_to(cwd) is path itself
-    cwd = cwd or Path.cwd()
-    absolute = path if path.is_absolute() else cwd / path
-    try:
-        return printable(absolute.relative_to(cwd).as_posix())
-    except ValueError:
-        return printable(absolute.as_posix())
-
-
-def printable(text: str) -> str:
-    """A path that any report can hold: bytes of a file name that are not UTF-8 (which Python
-    keeps as lone surrogates) are spelled ``\\xff``; every other name is returned as it is."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return text
 
 
 class _Folder(NamedTuple):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from qualitygate.models import AnalysisError
+from qualitygate.paths import root_relative
 
 T = TypeVar("T")
 
@@ -22,20 +23,11 @@ def shard_of(key: str, count: int) -> int:
     return int.from_bytes(digest, "big") % count + 1
 
 
-def shard_key(path: str | Path, root: Path) -> str:
-    """The path relative to the project root, '/'-separated: the same whatever the working folder."""
-    absolute = os.path.abspath(path)
-    try:
-        return Path(absolute).relative_to(root).as_posix()
-    except ValueError:
-        return Path(absolute).as_posix()
-
-
 def select(items: Sequence[T], paths: Sequence[str | Path], shard: tuple[int, int], root: Path) -> list[T]:
     """The items whose path falls in shard ``K/N``; ``paths[i]`` is the path of ``items[i]``."""
     index, count = shard
     root = Path(os.path.abspath(root))
-    return [item for item, path in zip(items, paths, strict=True) if shard_of(shard_key(path, root), count) == index]
+    return [item for item, path in zip(items, paths, strict=True) if shard_of(root_relative(path, root), count) == index]
 
 
 def select_errors(errors: Sequence[AnalysisError], shard: tuple[int, int], root: Path) -> list[AnalysisError]:

@@ -10,8 +10,8 @@ from typing import Any
 
 from qualitygate.errors import QualityGateError
 from qualitygate.gate.rules import RULES_BY_CODE, Rule
-from qualitygate.gate.thresholds import root_relative
 from qualitygate.models import FileMetrics, FixedOffender, GateResult, Scope, Severity, Violation
+from qualitygate.paths import root_relative
 from qualitygate.store.atomic import write_atomic
 
 FORMAT_VERSION = 1

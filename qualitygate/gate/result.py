@@ -5,12 +5,25 @@ import operator
 from collections.abc import Callable, Iterable
 
 from qualitygate.errors import EXIT_GATE_FAILED, EXIT_PASS
-from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
+from qualitygate.models import AnalysisError, FileMetrics, GateResult, Severity, Violation
 
 # Sort order of violations everywhere: path, line, rule, symbol (a C-level key: 2,000 calls).
 violation_key: Callable[[Violation], tuple[str, int, str, str]] = operator.attrgetter(
     "path", "line", "rule", "symbol"
 )
+
+
+
+
+def worst_first_key(v: Violation, errors_first: bool = True) -> tuple[bool, float, str, int, str]:
+    """Errors before warnings (unless ``errors_first`` is False), then the furthest past the
+    threshold; ties in report order."""
+    return (errors_first and v.severity is not Severity.ERROR, -v.excess, v.path, v.line, v.rule)
+
+
+def worst_first(violations: Iterable[Violation], *, errors_first: bool = True) -> list[Violation]:
+    """``violations`` sorted by ``worst_first_key``: the order of every "worst first" list."""
+    return sorted(violations, key=lambda v: worst_first_key(v, errors_first))
 
 
 _PATH = operator.attrgetter("path")

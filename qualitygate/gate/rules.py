@@ -1,4 +1,4 @@
-"""The rule registry (code, metric, threshold key, help) and evaluate(): metrics -> violations."""
+"""The rule registry (code, metric, threshold key and default, help) and evaluate(): metrics -> violations."""
 from __future__ import annotations
 
 import functools
@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from itertools import compress, repeat
 from typing import NamedTuple
 
-from qualitygate.config import Settings
 from qualitygate.models import FileMetrics, Metric, Scope, Severity, Violation, format_number
 
 
@@ -73,25 +72,26 @@ RULES: tuple[Rule, ...] = (
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 METRIC_NAMES = frozenset(m.value for m in Metric)
+# What ``warning_rules`` may name: rule codes and names, metric names and "file_" + a metric name.
+WARNING_NAMES = frozenset(
+    name for r in RULES for name in (r.code, r.name, r.metric.value, f"file_{r.metric.value}")
+)
+
+
+# The default thresholds, written here only: Settings, the CLI help and the report read them.
+DEFAULT_COMPLEXITY = 10
+DEFAULT_COGNITIVE_COMPLEXITY = 15
+DEFAULT_MAINTAINABILITY = 65.0
+DEFAULT_FUNCTION_MAINTAINABILITY: float | None = None  # QG004 is off unless configured
 
 
 class Thresholds(NamedTuple):
     """The thresholds in force for one file (after per-path overrides)."""
 
-    complexity_threshold: float | None = 10
-    cognitive_complexity_threshold: float | None = 15
-    maintainability_threshold: float | None = 65.0
-    function_maintainability_threshold: float | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Thresholds:
-        """Copy the four threshold keys from validated settings."""
-        return cls(
-            settings.complexity_threshold,
-            settings.cognitive_complexity_threshold,
-            settings.maintainability_threshold,
-            settings.function_maintainability_threshold,
-        )
+    complexity_threshold: float | None = DEFAULT_COMPLEXITY
+    cognitive_complexity_threshold: float | None = DEFAULT_COGNITIVE_COMPLEXITY
+    maintainability_threshold: float | None = DEFAULT_MAINTAINABILITY
+    function_maintainability_threshold: float | None = DEFAULT_FUNCTION_MAINTAINABILITY
 
 
 @functools.lru_cache(maxsize=16)  # one run asks once per file with the same warning_rules

@@ -43,15 +43,10 @@ def _measure_chunk(chunk: Sequence[Job], options: MetricOptions) -> list[Outcome
 
 
 def _worker_init() -> None:
-    import gc
     import signal
 
     # Ctrl-C is the parent's to handle (exit 130, no traceback from every worker).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Each file's tree is garbage as soon as it is measured; fewer full collections help. A forked
-    # worker inherits the command's disabled collector (__main__): it runs far longer, so it is on.
-    gc.set_threshold(20000, 50, 100)
-    gc.enable()
 
 
 def measure_serial(jobs: Sequence[Job], options: MetricOptions, progress: Progress | None) -> list[Outcome]:

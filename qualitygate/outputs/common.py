@@ -1,12 +1,12 @@
-"""Helpers the CI formats share: rule lookup, worst-first order, stable fingerprints, links."""
+"""Helpers the CI formats share: rule lookup, stable fingerprints, links."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from qualitygate.gate.rules import RULES, RULES_BY_CODE, Rule
-from qualitygate.models import Scope, Severity, Violation
+from qualitygate.models import Scope, Violation
 from qualitygate.outputs import ReportContext
 
 FINGERPRINT_KEY = "qualitygate/v1"
@@ -21,14 +21,6 @@ def rules_in_force(context: ReportContext, scope: Scope) -> tuple[Rule, ...]:
     """The rules of one scope that ran (every registered rule when the context does not say)."""
     codes = context.rules if context.rules is not None else tuple(r.code for r in RULES)
     return tuple(r for r in RULES if r.code in codes and r.scope is scope)
-
-
-def worst_first(violations: Iterable[Violation]) -> list[Violation]:
-    """Errors before warnings, then the furthest past the threshold; ties in report order."""
-    return sorted(
-        violations,
-        key=lambda v: (v.severity is not Severity.ERROR, -v.excess, v.path, v.line, v.rule),
-    )
 
 
 def fingerprints(violations: Sequence[Violation]) -> list[str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TextIO
 
+from qualitygate.gate.result import worst_first
 from qualitygate.models import AnalysisError, GateResult, Severity, Violation
 from qualitygate.outputs import ReportContext
-from qualitygate.outputs.common import rule_for, worst_first
+from qualitygate.outputs.common import rule_for
 from qualitygate.outputs.text import summary_line
 
 # GitHub keeps 10 error and 10 warning annotations per step and drops the rest (docs:

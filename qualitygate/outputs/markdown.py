@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TextIO
 from urllib.parse import quote
 
+from qualitygate.gate.result import worst_first
 from qualitygate.models import (
     GateResult,
     Metric,
@@ -14,7 +15,7 @@ from qualitygate.models import (
     format_number,
 )
 from qualitygate.outputs import ReportContext
-from qualitygate.outputs.common import rule_for, worst_first
+from qualitygate.outputs.common import rule_for
 
 # GitHub refuses a step summary over 1 MiB ("Adding a job summary"); stay under it with room.
 MAX_BYTES = 1024 * 1024 - 4096

@@ -13,14 +13,9 @@ from qualitygate.config import Settings
 from qualitygate.errors import UsageError
 from qualitygate.gate.rules import Thresholds
 from qualitygate.models import GateResult, Violation
-from qualitygate.store.history import (
-    HistoryError,
-    HistoryView,
-    database_path,
-    load_file_series,
-    load_history,
-    project_path,
-)
+from qualitygate.paths import root_relative
+from qualitygate.store.history import HistoryError, database_path
+from qualitygate.store.history_query import HistoryView, load_file_series, load_history
 
 HTML_NAME = "metrics_report.html"
 DATA_NAME = "metrics_data.json"
@@ -86,7 +81,7 @@ def write_docs(result: GateResult, thresholds: Thresholds, root: Path, folder: P
     taken: set[str] = {"index.md"}
     pages = []
     for file in result.files:
-        relative = project_path(file.path, root)
+        relative = root_relative(file.path, root)
         page = Page(page_name(module_name(relative), taken), module_name(relative), "")
         _write(folder / page.name, module_page(file, relative, parse(file.path), context))
         pages.append((page, file))
@@ -100,8 +95,8 @@ def write_report(result: GateResult, settings: Settings, output_dir: Path, days:
     from qualitygate.site.html import render
 
     history, series, warnings = _history(settings, days)
-    by_path = {file.path: series.get(project_path(file.path, settings.root), []) for file in result.files}
-    thresholds = Thresholds.from_settings(settings)
+    by_path = {file.path: series.get(root_relative(file.path, settings.root), []) for file in result.files}
+    thresholds = settings.thresholds
     document = report_data.build(
         result, thresholds, project=settings.root.name or str(settings.root), version=__version__,
         generated_at=generated_at(), history=history, series=by_path,

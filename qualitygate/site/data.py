@@ -5,10 +5,15 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from qualitygate.gate.rules import Thresholds
+from qualitygate.gate.rules import (
+    DEFAULT_COGNITIVE_COMPLEXITY,
+    DEFAULT_COMPLEXITY,
+    DEFAULT_MAINTAINABILITY,
+    Thresholds,
+)
 from qualitygate.models import FileMetrics, FunctionMetrics, GateResult, Suggestion, Violation
 from qualitygate.serialize import error_to_dict, violation_to_dict
-from qualitygate.store.history import HistoryView
+from qualitygate.store.history_query import HistoryView
 
 DATA_VERSION = 1
 MAX_OFFENDERS = 50
@@ -21,7 +26,7 @@ Series = Mapping[str, Sequence[tuple[int, float]]]
 
 def mi_status(value: float, threshold: float | None) -> str:
     """The status word for a maintainability index: poor below the threshold, else good or excellent."""
-    floor = 65.0 if threshold is None else threshold
+    floor = DEFAULT_MAINTAINABILITY if threshold is None else threshold
     if value < floor:
         return "poor"
     return "excellent" if value >= max(EXCELLENT_MI, floor) else "good"
@@ -30,8 +35,8 @@ def mi_status(value: float, threshold: float | None) -> str:
 def _score(func: FunctionMetrics, thresholds: Thresholds) -> float:
     """How far past its limits a function is: 1.0 means exactly at the worst threshold."""
     ratios = [
-        func.cyclomatic_complexity / max(thresholds.complexity_threshold or 10, 1),
-        func.cognitive_complexity / max(thresholds.cognitive_complexity_threshold or 15, 1),
+        func.cyclomatic_complexity / max(thresholds.complexity_threshold or DEFAULT_COMPLEXITY, 1),
+        func.cognitive_complexity / max(thresholds.cognitive_complexity_threshold or DEFAULT_COGNITIVE_COMPLEXITY, 1),
     ]
     return round(max(ratios), 3)
 
@@ -109,6 +114,8 @@ def recommendations(result: GateResult, limit: int = MAX_RECOMMENDATIONS) -> lis
     groups: dict[tuple[str, int, str], list[Suggestion]] = {}
     for s in result.suggestions:
         groups.setdefault(_key(s.path, s.line, s.qualname), []).append(s)
+    # Locations, not violations (so not gate.result.worst_first): by their largest excess,
+    # then by path, line and symbol (a location without a violation counts 0).
     ranked = sorted(groups.items(), key=lambda item: (-excess.get(item[0], 0.0), item[0]))
     return [
         {

@@ -7,7 +7,13 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from qualitygate.models import format_number
-from qualitygate.store.history import FilePoint, FunctionChange, HistoryView, RunSummary, Trend
+from qualitygate.store.history_query import (
+    FilePoint,
+    FunctionChange,
+    HistoryView,
+    RunSummary,
+    Trend,
+)
 
 
 def _when(timestamp: float) -> str:

@@ -5,13 +5,13 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from qualitygate.gate.result import worst_first
 from qualitygate.gate.rules import RULES_BY_CODE, Thresholds
 from qualitygate.models import (
     FileMetrics,
     FunctionMetrics,
     GateResult,
     Scope,
-    Severity,
     Suggestion,
     SuggestionKind,
     Violation,
@@ -54,14 +54,10 @@ class Tally:
         return f"{text}; {self.sent} sent, {self.cached} from the cache"
 
 
-def _worst_first(v: Violation) -> tuple[bool, float, str, int, str]:
-    return (v.severity is not Severity.ERROR, -v.excess, v.path, v.line, v.rule)
-
-
 def _function_violations(result: GateResult) -> dict[tuple[str, str, int], list[Violation]]:
     """Function violations grouped per function, the worst function (and violation) first."""
     groups: dict[tuple[str, str, int], list[Violation]] = {}
-    for v in sorted(result.violations, key=_worst_first):
+    for v in worst_first(result.violations):
         if RULES_BY_CODE[v.rule].scope is Scope.FUNCTION:
             groups.setdefault((v.path, v.symbol, v.line), []).append(v)
     return groups
@@ -103,7 +99,7 @@ def _overlaps(target: Target, path: str, start: int, end: int) -> bool:
 
 def _request(target: Target, result: GateResult, advice: Sequence[Suggestion]) -> Request:
     f = target.function
-    mine = tuple(v for v in sorted(result.violations, key=_worst_first)
+    mine = tuple(v for v in worst_first(result.violations)
                  if v.path == target.path and v.symbol == f.qualname and v.line == f.lineno)  # fmt: skip
     texts = tuple(s.text for s in advice
                   if s.path == target.path and s.qualname == f.qualname and s.line == f.lineno)  # fmt: skip

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from qualitygate.config import AISettings, Settings
+from qualitygate.config import AISettings, Settings, metric_options
 from qualitygate.metrics.source import SourceError, decode
 from qualitygate.models import GateResult, Suggestion, SuggestionKind
 from qualitygate.suggestions.rules import fresh_breakdown, rule_suggestions
@@ -112,14 +112,15 @@ def _cache_folder(context: SuggestContext) -> Path | None:
 
 
 def _breakdowns(context: SuggestContext, files: SourceFiles, out: Console) -> BreakdownCache | None:
-    """The statement breakdowns kept beside the metrics (read on first use); None with --no-cache."""
+    """The statement breakdowns kept in the metrics cache (read on first use); None with --no-cache."""
     folder = _cache_folder(context)
     if folder is None:
         return None
-    from qualitygate.pipeline import metric_options  # the metrics cache's options: the same key
+    from qualitygate.store.cache import MetricsCache
     from qualitygate.suggestions.breakdown_cache import BreakdownCache
 
-    return BreakdownCache(folder, metric_options(context.settings), out.warn, files.digest)
+    cache = MetricsCache(folder, metric_options(context.settings), out.warn)
+    return BreakdownCache(cache, files.digest, out.warn)
 
 
 def _rule_advice(

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from itertools import groupby
 from typing import NamedTuple
 
+from qualitygate.gate.result import worst_first
 from qualitygate.gate.rules import RULES
 from qualitygate.models import (
     FileMetrics,
@@ -293,7 +294,8 @@ def rule_suggestions(
     that reuses them from disk).
     """
     files = {f.path: f for f in result.files}
-    worst = sorted(result.violations, key=lambda v: (-v.excess, v.path, v.line, v.rule))
+    # By excess alone: errors and warnings get the detailed advice alike.
+    worst = worst_first(result.violations, errors_first=False)
     detailed = {id(v) for v in worst[:DETAILED_LIMIT]}  # these very objects: no hashing of fields
     found: list[Suggestion] = []
     for path, group in groupby(result.violations, key=lambda v: v.path):

@@ -1,0 +1,55 @@
+"""Paths as reports and stored state spell them: from the working folder or the project root."""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """Relative to the working directory when under it, always with '/' separators."""
+    if not path.is_absolute() and not path.drive:
+        return printable(path.as_posix())  # (cwd / path).relative_to(cwd) is path itself
+    cwd = cwd or Path.cwd()
+    absolute = path if path.is_absolute() else cwd / path
+    try:
+        return printable(absolute.relative_to(cwd).as_posix())
+    except ValueError:
+        return printable(absolute.as_posix())
+
+
+def printable(text: str) -> str:
+    """A path that any report can hold: bytes of a file name that are not UTF-8 (which Python
+    keeps as lone surrogates) are spelled ``\\xff``; every other name is returned as it is."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
+def root_relative(path: str | os.PathLike[str], root: Path) -> str:
+    """A path (relative to the working directory) as a '/' path relative to ``root``.
+
+    The one key of a file in the baseline, the overrides, the shards and the history, so they
+    agree whatever the working folder. A file outside the project keeps its absolute path.
+    """
+    absolute = os.path.abspath(path)
+    relative = _under(absolute, root)
+    if relative is None:  # maybe reached through a symlinked folder (the root is resolved)
+        folder, name = os.path.split(absolute)
+        relative = _under(os.path.join(_real_folder(folder), name), root)
+    return printable(relative if relative is not None else absolute.replace(os.sep, "/"))
+
+
+def _under(path: str, root: Path) -> str | None:
+    prefix = os.path.join(str(root), "")
+    return path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    """Cached per folder: a run asks once per file, and realpath costs a syscall per part."""
+    return os.path.realpath(folder)
