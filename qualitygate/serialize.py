@@ -76,13 +76,14 @@ def violation_to_dict(v: Violation) -> dict[str, Any]:
     }
 
 
-def to_dict(result: GateResult) -> dict[str, Any]:
-    """The whole report, in the fixed key order of schema version 1."""
+def to_dict(result: GateResult, *, with_files: bool = True) -> dict[str, Any]:
+    """The whole report, in the fixed key order of schema version 1 (``files`` left empty when
+    not ``with_files``, for a writer that encodes them one at a time)."""
     return {
         "version": SCHEMA_VERSION,
         "passed": result.passed,
         "summary": dataclasses.asdict(result.summary),
-        "files": [file_to_dict(f) for f in result.files],
+        "files": [file_to_dict(f) for f in result.files] if with_files else [],
         "violations": [violation_to_dict(v) for v in result.violations],
         "errors": [error_to_dict(e) for e in result.errors],
         # Offenders that do not fail, in lists of their own so older readers see no change (issue 4).

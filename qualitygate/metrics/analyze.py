@@ -8,7 +8,6 @@ from pathlib import Path
 
 from radon.metrics import mi_compute
 
-from qualitygate.gate.suppressions import scan as scan_suppressions
 from qualitygate.metrics.cognitive import cognitive_complexities
 from qualitygate.metrics.dependencies import classify
 from qualitygate.metrics.options import MetricOptions  # re-exported: defined apart for the cache
@@ -16,6 +15,7 @@ from qualitygate.metrics.radon_walk import radon_metrics
 from qualitygate.metrics.raw import RawAnalysis, analyze_raw
 from qualitygate.metrics.source import SourceError, read_source
 from qualitygate.metrics.structure import FunctionInfo, walk_structure
+from qualitygate.metrics.suppressions import scan as scan_suppressions
 from qualitygate.models import (
     AnalysisError,
     Dependencies,
