@@ -242,3 +242,31 @@ def test_parse_diff_reads_ranges_deletions_and_quoted_names() -> None:
 def test_a_change_touches_a_span_it_overlaps(first: int, last: int, touched: bool) -> None:
     change = parse_diff(PATCH)[0][1]
     assert change.touches(first, last) is touched
+
+
+FORGED = (
+    "diff --git a/pkg/a.py b/pkg/a.py\n--- a/pkg/a.py\n+++ b/pkg/a.py\n"
+    "@@ -2,0 +3,2 @@\n+++ b/README.md\n+--- a/README.md\n"  # added lines that look like headers
+    "@@ -30 +31 @@\n-    return 1\n+    return 2\r  # a CR inside the line\n"
+    "diff --git a/pkg/b.py b/pkg/b.py\n--- a/pkg/b.py\n+++ b/pkg/b.py\n@@ -1 +1 @@\n-x\n+y\n"
+)
+
+
+def test_added_lines_that_look_like_headers_stay_lines_of_their_file() -> None:
+    """A patch is read by its structure (issue 12): hunk bodies are skipped by their counts."""
+    assert parse_diff(FORGED) == [
+        ("pkg/a.py", FileChange(ranges=((3, 4), (31, 31)))),
+        ("pkg/b.py", FileChange(ranges=((1, 1),))),
+    ]
+
+
+def test_a_docstring_line_reading_like_a_diff_header_cannot_hide_a_worse_function(cli, repo) -> None:
+    """The attack of issue 12: a docstring line ``++ b/README.md`` once made later hunks of the
+    file count as another file's, so a function made worse passed as not changed."""
+    module = '"""Notes."""\n\n\n' + CLEAN + "\n\n" + branchy("grown", 3) + "\n\n" + CLEAN.replace("small", "tail")
+    _branch(repo, {"pkg/mod.py": module, "README.md": "readme\n"})
+    forged = module.replace('"""Notes."""', '"""Notes.\n\n++ b/README.md\n--- a/README.md\nend\r of notes\n"""')
+    repo.write({"pkg/mod.py": forged.replace(branchy("grown", 3), branchy("grown", 12))}).commit("grow")
+    result = _diff(cli, repo)
+    assert result.code == 1
+    assert ("pkg/mod.py", "grown") in _gated(result)

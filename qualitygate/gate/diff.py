@@ -12,7 +12,7 @@ from qualitygate.errors import QualityGateError
 from qualitygate.gate.rules import RULES_BY_CODE
 from qualitygate.models import FileMetrics, GateResult, Scope, Violation
 
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 # Fixed options, so the user's git config (diff.noprefix, diff.relative, color...) cannot change
 # the output this module parses.
@@ -58,12 +58,17 @@ class ChangedCode:
 
 def _git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args], cwd=cwd, capture_output=True,
-            text=True, encoding="utf-8", errors="surrogateescape", check=False,
-        )  # fmt: skip
+        done = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd,
+                              capture_output=True, check=False)  # fmt: skip
     except FileNotFoundError:
         raise DiffError("--diff needs git, and git was not found on PATH") from None
+    # Decoded by hand, not in text mode: universal newlines would turn a CR inside a changed
+    # line into a line break and shift every hunk after it.
+    return subprocess.CompletedProcess(done.args, done.returncode, _text(done.stdout), _text(done.stderr))
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _toplevel(root: Path) -> Path:
@@ -117,28 +122,59 @@ def changed_code(ref: str, root: Path) -> ChangedCode:
 
 
 def parse_diff(text: str) -> list[tuple[str, FileChange]]:
-    """(path relative to the repository, its change) for each file of a ``-U0`` patch."""
+    """(path relative to the repository, its change) for each file of a ``-U0`` patch.
+
+    Read by its structure, never by line prefixes alone: a file starts at ``diff --git``, its
+    name is the ``+++`` line of that header, and each hunk's body is skipped by the line counts
+    of its ``@@`` line, so an added line that reads ``++ b/other.py`` stays a line of code.
+    """
     found: list[tuple[str, FileChange]] = []
-    path: str | None = None
+    lines = text.split("\n")  # only LF ends a line of a patch; CR and the rest are content
+    index = 0
+    while index < len(lines):
+        if lines[index].startswith("diff --git "):
+            path, change, index = _file_section(lines, index + 1)
+            if path:
+                found.append((path, change))
+        else:
+            index += 1
+    return found
+
+
+def _file_section(lines: list[str], index: int) -> tuple[str, FileChange, int]:
+    """One file of the patch from after its ``diff --git`` line: (new path, change, next index)."""
+    path = ""
     ranges: list[tuple[int, int]] = []
     gaps: list[int] = []
-    for line in text.splitlines():
-        if line.startswith("+++ "):
-            if path is not None:
-                found.append((path, FileChange(tuple(ranges), tuple(gaps))))
-            path, ranges, gaps = _new_side(line[4:]), [], []
-        elif line.startswith("@@ ") and path is not None:
-            _add_hunk(line, ranges, gaps)
-    if path is not None:
-        found.append((path, FileChange(tuple(ranges), tuple(gaps))))
-    return [(p, change) for p, change in found if p]
+    while index < len(lines) and not lines[index].startswith("diff --git "):
+        line = lines[index]
+        match = _HUNK.match(line)
+        if match is not None:
+            _add_hunk(match, ranges, gaps)
+            index = _after_body(lines, index + 1, int(match.group(1) or "1"), int(match.group(3) or "1"))
+            continue
+        if line.startswith("+++ ") and not (ranges or gaps):  # the header, before any hunk
+            path = _new_side(line[4:])
+        index += 1
+    return path, FileChange(tuple(ranges), tuple(gaps)), index
 
 
-def _add_hunk(line: str, ranges: list[tuple[int, int]], gaps: list[int]) -> None:
-    match = _HUNK.match(line)
-    if match is None:
-        return
-    start, count = int(match.group(1)), int(match.group(2) or "1")
+def _after_body(lines: list[str], index: int, old: int, new: int) -> int:
+    """The index after a hunk body holding ``old`` removed and ``new`` added (or context) lines."""
+    while (old > 0 or new > 0) and index < len(lines):
+        kind = lines[index][:1]
+        if kind == "-":
+            old -= 1
+        elif kind == "+":
+            new -= 1
+        elif kind != "\\":  # context (not in -U0 output, but counted on both sides)
+            old, new = old - 1, new - 1
+        index += 1
+    return index
+
+
+def _add_hunk(match: re.Match[str], ranges: list[tuple[int, int]], gaps: list[int]) -> None:
+    start, count = int(match.group(2)), int(match.group(3) or "1")
     if count:
         ranges.append((start, start + count - 1))
     else:  # only deletions: ``+start,0`` means "after line start"
