@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from qualitygate.errors import EXIT_INTERNAL
+from qualitygate.errors import EXIT_USAGE
 
 
 def main() -> int:
@@ -26,7 +26,7 @@ def _flushed(code: int) -> int:
             _silence(stream)
             if stream is not sys.stderr:
                 _say(f"qualitygate: error: cannot write the report: {exc.strerror or exc}\n")
-            return EXIT_INTERNAL
+            return EXIT_USAGE  # an output error, as with --format NAME:PATH (issue 12)
     return code
 
 

@@ -12,7 +12,8 @@ from qualitygate.config import Settings
 from qualitygate.errors import UsageError
 from qualitygate.gate.rules import RULES
 from qualitygate.models import GateResult
-from qualitygate.outputs import FORMATS, ReportContext, get_reporter
+from qualitygate.outputs import FORMATS, ReportContext, Reporter, get_reporter
+from qualitygate.store.atomic import atomic_text
 
 
 class OutputSpec(NamedTuple):
@@ -81,15 +82,26 @@ def write_outputs(
     for spec in outputs or [OutputSpec("text")]:
         render = get_reporter(spec.name)
         if spec.path is None:
-            render(result, stdout, context._replace(color=_use_color(stdout)))
+            _to_stdout(render, result, stdout, context._replace(color=_use_color(stdout)))
             continue
         try:
             spec.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(spec.path, "w", encoding="utf-8", newline="\n") as handle:
+            with atomic_text(spec.path) as handle:  # a full disk never leaves a cut report
                 render(result, handle, context)
         except OSError as exc:
-            raise UsageError(f"--format {spec.name}:{spec.path}: cannot write: {exc.strerror}") from None
+            raise UsageError(f"--format {spec.name}:{spec.path}: cannot write: {exc.strerror or exc}") from None
     _append_step_summary(result, outputs, context)
+
+
+def _to_stdout(render: Reporter, result: GateResult, stdout: TextIO, context: ReportContext) -> None:
+    """A report that cannot be written (``> /dev/full``) is a usage error with a message; a
+    reader that went away (``| head``) is not an error at all (the error boundary's concern)."""
+    try:
+        render(result, stdout, context)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to standard output: {exc.strerror or exc}") from None
 
 
 def _append_step_summary(

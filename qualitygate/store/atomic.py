@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 
 def write_atomic(path: Path, text: str | bytes, *, mode: int = 0o644, newline: str = "\n") -> None:
@@ -12,17 +16,48 @@ def write_atomic(path: Path, text: str | bytes, *, mode: int = 0o644, newline: s
     user, or a committed baseline, must stay readable. ``newline=""`` writes the text untouched;
     bytes are always written untouched.
     """
+    if isinstance(text, bytes):
+        with _replacing(path, mode) as handle:
+            with os.fdopen(handle, "wb") as binary:
+                binary.write(text)
+        return
+    with atomic_text(path, mode=mode, newline=newline) as stream:
+        stream.write(text)
+
+
+@contextmanager
+def atomic_text(path: Path, *, mode: int = 0o644, newline: str = "\n") -> Iterator[TextIO]:
+    """A UTF-8 text stream whose content replaces ``path`` only once the block ends without an
+    error: a full disk or an interrupted run leaves the old file (or none), never a cut one.
+
+    A path that is not a regular file (``/dev/null``, ``/dev/stdout``, a FIFO) is written in place:
+    replacing a device node with a file would be far worse than a partial write.
+    """
+    if _special(path):
+        with open(path, "w", encoding="utf-8", newline=newline) as stream:
+            yield stream
+        return
+    with _replacing(path, mode) as handle:
+        with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as stream:
+            yield stream
+
+
+def _special(path: Path) -> bool:
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+@contextmanager
+def _replacing(path: Path, mode: int) -> Iterator[int]:
+    """The descriptor of a temporary file beside ``path``, moved over ``path`` on success."""
     import tempfile  # only runs that write pay for it: a warm run writes nothing
 
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(temp, mode)
-        if isinstance(text, bytes):
-            with os.fdopen(handle, "wb") as binary:
-                binary.write(text)
-        else:
-            with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as stream:
-                stream.write(text)
+        yield handle
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
