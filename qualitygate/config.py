@@ -18,6 +18,7 @@ from qualitygate.gate.rules import (
     Thresholds,
 )
 from qualitygate.metrics.options import MetricOptions
+from qualitygate.paths import read_regular
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -208,15 +209,22 @@ def load_settings(config: Path | None = None, start: Path | None = None) -> Sett
     return Settings(root=path.resolve().parent, config_path=path, **values)
 
 
-def _read_table(path: Path) -> Mapping[str, Any]:
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The whole TOML document; every way it can fail is a ConfigError naming the file."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_regular(path).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _read_table(path: Path) -> Mapping[str, Any]:
+    data = _read_toml(path)
     # pyproject.toml keeps our keys under [tool.qualitygate]; a dedicated file (--config) may
     # use that table too, or put the keys at its top level.
     tool = data.get("tool", {})

@@ -1,8 +1,11 @@
-"""Paths as reports and stored state spell them: from the working folder or the project root."""
+"""Paths as reports and stored state spell them (from the working folder or the project root), and
+reading a state file (config, baseline, cache, shard report) without ever blocking on one."""
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import stat
 from pathlib import Path
 
 
@@ -53,3 +56,25 @@ def _under(path: str, root: Path) -> str | None:
 def _real_folder(folder: str) -> str:
     """Cached per folder: a run asks once per file, and realpath costs a syscall per part."""
     return os.path.realpath(folder)
+
+
+STATE_LIMIT = 256 * 1024 * 1024  # bytes: no config, baseline, cache bucket or shard report is larger
+
+
+def read_regular(path: str | os.PathLike[str], limit: int = STATE_LIMIT) -> bytes:
+    """The bytes of a regular file. OSError for anything else: a FIFO (opened without blocking,
+    so it can never hang the run), a device such as /dev/zero, a socket, or a file over ``limit``."""
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(handle).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory")
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, device or socket)")
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)
+    finally:
+        os.close(handle)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes")
+    return data

@@ -59,7 +59,7 @@ def test_a_device_is_written_in_place_never_replaced(tmp_path: Path) -> None:
     from qualitygate.store.atomic import atomic_text
 
     before = Path("/dev/null").stat()
-    with atomic_text(Path("/dev/null")) as stream:
+    with atomic_text(Path("/dev/null"), devices_in_place=True) as stream:
         stream.write("discarded")
     after = Path("/dev/null").stat()
     assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino

@@ -271,10 +271,10 @@ def _wrong(where: str, bad: object) -> Edit:
 
 
 @pytest.mark.parametrize("where", ["file", "raw", "halstead", "function"])
-@pytest.mark.parametrize("bad", ["high", None, True, [3], {"cc": 3}, 10**400], ids=repr)
+@pytest.mark.parametrize("bad", ["high", None, True, [3], {"cc": 3}, 10**400, float("nan"), float("inf")], ids=repr)
 def test_entry_with_a_metric_of_the_wrong_type_is_measured_again(project, cli, measured, where, bad) -> None:
     """A well-shaped entry whose number is a string, null, bool, list, object or beyond a float
-    must not reach the gate."""
+    must not reach the gate, nor a NaN (it would fail no threshold) or an infinity (issue 12, item 14)."""
     root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY})
     _assert_measured_again(cli, measured, root, "b.py", _wrong(where, bad))
 

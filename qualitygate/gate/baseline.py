@@ -11,7 +11,7 @@ from typing import Any
 from qualitygate.errors import QualityGateError
 from qualitygate.gate.rules import RULES_BY_CODE, Rule
 from qualitygate.models import FileMetrics, FixedOffender, GateResult, Scope, Severity, Violation
-from qualitygate.paths import root_relative
+from qualitygate.paths import read_regular, root_relative
 from qualitygate.store.atomic import write_atomic
 
 FORMAT_VERSION = 1
@@ -57,10 +57,12 @@ def load(path: Path) -> Baseline | None:
     """The baseline at ``path``; None when there is none. A broken one is an error, not empty:
     treating it as empty would fail every recorded offender at once."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
         raise BaselineError(f"{path}: cannot read the baseline: {exc}") from None
     try:
         data = json.loads(text)

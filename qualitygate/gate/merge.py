@@ -10,6 +10,7 @@ from typing import TypeVar
 from qualitygate.errors import UsageError
 from qualitygate.gate.result import build_result
 from qualitygate.models import FileMetrics, GateResult
+from qualitygate.paths import read_regular
 from qualitygate.serialize import from_dict
 
 T = TypeVar("T")
@@ -18,7 +19,7 @@ T = TypeVar("T")
 def load_report(path: Path) -> GateResult:
     """One ``check --format json`` report; anything else is a usage error naming the file."""
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(read_regular(path))
     except OSError as exc:
         raise UsageError(f"{path}: cannot read report: {exc.strerror or exc}") from None
     except ValueError as exc:

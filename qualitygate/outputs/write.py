@@ -86,7 +86,7 @@ def write_outputs(
             continue
         try:
             spec.path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_text(spec.path) as handle:  # a full disk never leaves a cut report
+            with atomic_text(spec.path, devices_in_place=True) as handle:  # a full disk never leaves a cut report
                 render(result, handle, context)
         except OSError as exc:
             raise UsageError(f"--format {spec.name}:{spec.path}: cannot write: {exc.strerror or exc}") from None

@@ -26,14 +26,18 @@ def write_atomic(path: Path, text: str | bytes, *, mode: int = 0o644, newline: s
 
 
 @contextmanager
-def atomic_text(path: Path, *, mode: int = 0o644, newline: str = "\n") -> Iterator[TextIO]:
+def atomic_text(
+    path: Path, *, mode: int = 0o644, newline: str = "\n", devices_in_place: bool = False
+) -> Iterator[TextIO]:
     """A UTF-8 text stream whose content replaces ``path`` only once the block ends without an
     error: a full disk or an interrupted run leaves the old file (or none), never a cut one.
 
-    A path that is not a regular file (``/dev/null``, ``/dev/stdout``, a FIFO) is written in place:
-    replacing a device node with a file would be far worse than a partial write.
+    With ``devices_in_place`` (a report the user aimed somewhere), a path that is not a regular
+    file (``/dev/null``, ``/dev/stdout``, a FIFO someone reads) is written in place: replacing a
+    device node with a file would be far worse than a partial write. State files never are: a
+    FIFO in the cache's place is replaced, never waited on.
     """
-    if _special(path):
+    if devices_in_place and _special(path):
         with open(path, "w", encoding="utf-8", newline=newline) as stream:
             yield stream
         return

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from qualitygate.paths import read_regular
 from qualitygate.store.atomic import write_atomic
 
 BUCKETS = 256  # a one-file run reads 1/256 of the entries, a full run every bucket once
@@ -108,7 +109,7 @@ class Buckets:
         """Whether the folder holds this very key (its name is only a hash of it)."""
         if self._key_checked is None:
             try:
-                stored = json.loads((self.folder / KEY_FILE).read_text(encoding="utf-8"))
+                stored = json.loads(read_regular(self.folder / KEY_FILE))
             except (OSError, ValueError):
                 stored = None
             self._key_checked = stored == self.key
@@ -117,7 +118,7 @@ class Buckets:
     def _read(self, index: int) -> Entries:
         path = self._path(index)
         try:
-            document = json.loads(path.read_bytes())
+            document = json.loads(read_regular(path))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError, RecursionError) as exc:  # unreadable, bad JSON or UTF-8
