@@ -23,6 +23,7 @@ from qualitygate.gate.rules import (
     DEFAULT_MAINTAINABILITY,
 )
 
+PRE_COMMIT = "--pre-commit"  # the hook's flag: file names only after '--' (hook_problem)
 CONFIG_HELP = "Read settings from this TOML file instead of the nearest pyproject.toml."
 
 
@@ -88,6 +89,7 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the metrics cache.")
 @click.option("--shard", metavar="K/N", help="Analyse only the K-th of N stable slices of the files (1-based).")
 @click.option("--suggest/--no-suggest", default=None, help="Add AI-written, verified improvement suggestions (needs [tool.qualitygate.ai]).")
+@click.option(PRE_COMMIT, "from_pre_commit", is_flag=True, help="Run as the pre-commit hook: file names come only after '--', never read as options.")
 def check(
     paths: tuple[Path, ...],
     threshold: float | None,
@@ -102,6 +104,7 @@ def check(
     no_cache: bool,
     shard: str | None,
     suggest: bool | None,
+    from_pre_commit: bool,
 ) -> None:
     """Measure PATHS (default: the current folder) and gate them on the thresholds."""
     settings = load(
@@ -201,8 +204,33 @@ def suggest(paths: tuple[Path, ...], apply_: bool, output: Path | None, no_cache
     raise SystemExit(run_suggest(settings, paths, apply=apply_, output=output, use_cache=not no_cache))
 
 
+
+def hook_problem(argv: Sequence[str]) -> str | None:
+    """With --pre-commit, what would let a file name be read as an option, else None.
+
+    pre-commit appends the staged file names after the hook's args, and a file may be named
+    ``--config=evil.toml`` (issue 12). The hook's args end with ``--``, so every name comes after
+    it; and an option before ``--`` that is also a file here is refused, in case a hand-written
+    args list lost its ``--`` and a file named ``--`` stands in for it.
+    """
+    end = argv.index("--") if "--" in argv else len(argv)
+    if PRE_COMMIT not in argv[:end]:
+        return None
+    if end == len(argv):
+        return ("the pre-commit hook's args must end with '--', after which pre-commit adds the "
+                'file names: for example args: [--complexity-threshold, "12", --]')  # fmt: skip
+    clash = next((arg for arg in argv[:end] if arg.startswith("-") and os.path.lexists(arg)), None)
+    if clash is not None:
+        return f"{clash!r} is a file here and would be read as an option; rename it, or end the hook's args with '--'"
+    return None
+
+
 def run(argv: Sequence[str]) -> int:
     """The one error boundary: map every outcome to an exit code, never a traceback."""
+    problem = hook_problem(argv)
+    if problem is not None:
+        click.echo(f"qualitygate: error: {problem}", err=True)
+        return EXIT_USAGE
     try:
         code = main.main(args=list(argv), prog_name="qualitygate", standalone_mode=False)
     except SystemExit as exc:

@@ -127,11 +127,64 @@ def test_manifest_declares_the_hook_pre_commit_expects() -> None:
     from pre_commit.clientlib import load_manifest
 
     (hook, *_) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
-    assert hook["id"] == "qualitygate" and hook["entry"] == "qualitygate check"
+    assert hook["id"] == "qualitygate" and hook["entry"] == "qualitygate check --pre-commit"
+    assert hook["args"] == ["--"]  # file names come after it, never read as options (issue 12)
     assert hook["require_serial"] is True and hook["types"] == ["python"]
     assert hook["pass_filenames"] is True
     text = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     assert 'minimum_pre_commit_version: "' in text  # quoted: YAML would read 3.0 as a float
+
+
+# --- file names are never options (issue 12, item 2) -------------------------------------------
+
+# Valid Python and valid TOML: read as a config it would switch the complexity rule off.
+EVIL_CONFIG = "complexity_threshold = 1000000\n"
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One hook install shared by the tests below (pre-commit keys it by repository and rev)."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def run_hook(hook_repo: Path, user_repo: Path, home: Path, args: list[str] | None) -> subprocess.CompletedProcess[str]:
+    """``pre-commit run --all-files`` with a .pre-commit-config.yaml naming the hook's repository."""
+    rev = git("rev-parse", "HEAD", cwd=hook_repo).strip()
+    hook = {"id": "qualitygate", **({"args": args} if args is not None else {})}
+    config = {"repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [hook]}]}
+    (user_repo / ".pre-commit-config.yaml").write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
+    git("add", "-A", cwd=user_repo)
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home)}
+    env.pop("PRE_COMMIT", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--verbose", "--color", "never"],
+        cwd=user_repo, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    if done.returncode != 0 and any(mark in done.stdout + done.stderr for mark in OFFLINE):
+        pytest.skip("PyPI unreachable: pre-commit cannot install the hook's dependencies")
+    return done
+
+
+@NEEDS_GIT
+def test_a_file_named_like_an_option_is_measured_not_obeyed(hook_repo: Path, user_repo: Path, pre_commit_home: Path) -> None:
+    (user_repo / "--config=qg.py").write_text(EVIL_CONFIG, encoding="utf-8")
+    (user_repo / "--format=json:bad.py").write_text(CLEAN, encoding="utf-8")
+    done = run_hook(hook_repo, user_repo, pre_commit_home, None)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "tangled.py:1: QG001" in out  # the fake config did not switch the rule off
+    assert (user_repo / "--format=json:bad.py").read_text(encoding="utf-8") == CLEAN  # not a report
+    assert not (user_repo / "bad.py").exists()
+
+
+@NEEDS_GIT
+def test_hook_args_must_end_with_a_double_dash(hook_repo: Path, user_repo: Path, pre_commit_home: Path) -> None:
+    done = run_hook(hook_repo, user_repo, pre_commit_home, ["--complexity-threshold", "12"])
+    assert done.returncode == 1  # pre-commit's own code for a hook that failed
+    assert "args must end with '--'" in done.stdout + done.stderr
+    args = ["--complexity-threshold", "12", "--threshold", "0", "--"]
+    passing = run_hook(hook_repo, user_repo, pre_commit_home, args)
+    assert passing.returncode == 0, passing.stdout + passing.stderr  # tangled.py is CC 12
 
 
 # --- verdicts that do not depend on which files are staged -------------------------------------
