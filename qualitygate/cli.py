@@ -226,11 +226,16 @@ def hook_problem(argv: Sequence[str]) -> str | None:
 
 
 def run(argv: Sequence[str]) -> int:
-    """The one error boundary: map every outcome to an exit code, never a traceback."""
+    """The command line's exit code; the hook's file names are checked before any is parsed."""
     problem = hook_problem(argv)
     if problem is not None:
         click.echo(f"qualitygate: error: {problem}", err=True)
         return EXIT_USAGE
+    return _guarded(argv)
+
+
+def _guarded(argv: Sequence[str]) -> int:
+    """The one error boundary: map every outcome to an exit code, never a traceback."""
     try:
         code = main.main(args=list(argv), prog_name="qualitygate", standalone_mode=False)
     except SystemExit as exc:

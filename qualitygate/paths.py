@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -21,9 +22,18 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
         return printable(absolute.as_posix())
 
 
+# A backslash that could be read as the start of an escape: before another backslash, an ``xNN``,
+# or a byte that is not UTF-8 (spelled ``\xNN`` below). Doubling it keeps every spelling unique.
+_AMBIGUOUS_BACKSLASH = re.compile(r"\\(?=[\\\udc80-\udcff]|x[0-9A-Fa-f]{2})")
+
+
 def printable(text: str) -> str:
-    """A path that any report can hold: bytes of a file name that are not UTF-8 (which Python
-    keeps as lone surrogates) are spelled ``\\xff``; every other name is returned as it is."""
+    """A path that any report can hold, and that names one file only: bytes of a file name that
+    are not UTF-8 (which Python keeps as lone surrogates) are spelled ``\\xff``, and a backslash
+    that would read as such an escape is doubled, so the name ``bad\\xff.py`` and a name holding
+    the byte 0xff never print the same (issue 12). Every other name is returned as it is."""
+    if "\\" in text:
+        text = _AMBIGUOUS_BACKSLASH.sub(r"\\\\", text)
     if text.isascii():
         return text
     try:

@@ -35,8 +35,9 @@ SYMLINK_ERRORS = {
     "loop_a.py": "symlink loop",
     "loop_b.py": "symlink loop",
 }
+# link.py is a symlink to a.py: one file, measured once under its own name (issue 12).
 EVERYTHING = [
-    "a.py", "b.pyi", "link.py", "nested/n.py", "pkg.py/inner.py",
+    "a.py", "b.pyi", "nested/n.py", "pkg.py/inner.py",
     "src/legacy/keep.py", "src/legacy/old.py", "src/m.py", "src/top_only.py",
 ]  # fmt: skip
 
@@ -195,3 +196,37 @@ def test_shown_paths_are_the_display_paths(tree: Path, spelling: str) -> None:
     assert found.files and len(found.shown) == len(found.files)
     assert list(found.shown) == [display_path(f) for f in found.files]
     assert list(found.shown) == sorted(found.shown)
+
+
+TANGLED = "def t(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(11)) + "    return -1\n"
+CLEAN = "def ok():\n    return 1\n"
+
+
+@pytest.mark.parametrize("failing", ["byte", "backslash"])
+def test_two_files_that_once_printed_alike_are_both_gated(cli, tmp_path: Path, failing: str) -> None:
+    """A name holding the byte 0xff and a name spelled ``bad\\xff.py``: each is its own file, and
+    whichever fails, the gate fails (issue 12: one of them used to be dropped)."""
+    byte_name, literal = os.fsencode(tmp_path) + b"/bad\xff.py", tmp_path / "bad\\xff.py"
+    try:
+        Path(os.fsdecode(byte_name)).write_text(TANGLED if failing == "byte" else CLEAN)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    literal.write_text(TANGLED if failing == "backslash" else CLEAN)
+    for extra in ([], ["--no-cache"]):
+        result = cli("check", ".", "-f", "json", *extra, cwd=tmp_path)
+        report = result.json()
+        assert result.code == 1 and report["summary"]["files"] == 2
+        paths = sorted(f["path"] for f in report["files"])
+        assert paths == ["bad\\\\xff.py", "bad\\xff.py"]  # the literal backslash is doubled
+        failed = {v["path"] for v in report["violations"] if v["rule"] == "QG001"}
+        assert failed == {"bad\\xff.py" if failing == "byte" else "bad\\\\xff.py"}
+
+
+def test_one_file_named_twice_is_measured_once(cli, tmp_path: Path) -> None:
+    """``check d d/../d`` and a symlink to a file: identity is the real path (issue 12)."""
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "m.py").write_text(TANGLED)
+    (tmp_path / "link.py").symlink_to(tmp_path / "d" / "m.py")
+    report = cli("check", "d", "d/../d", "d/m.py", "link.py", "-f", "json", cwd=tmp_path).json()
+    assert [f["path"] for f in report["files"]] == ["d/m.py"]
+    assert report["summary"]["violations"] == 2  # QG001 and QG003, counted once

@@ -154,7 +154,7 @@ def discover(
 ) -> Discovered:
     """List every Python file under ``paths``; a missing path is a usage error."""
     root = _absolute(root)
-    found: dict[str, Path] = {}
+    found: dict[str, tuple[str, Path]] = {}  # real path -> (display path, path as given)
     errors: list[AnalysisError] = []
     for given in map(Path, paths):
         # Globs are relative to the project root; for a path outside it, to that path itself.
@@ -163,10 +163,22 @@ def discover(
             if problem is not None:
                 errors.append(AnalysisError(printable(shown), None, problem))
             else:
-                found.setdefault(printable(shown), path)
-    names = tuple(sorted(found))
-    ordered = tuple(found[name] for name in names)
-    return Discovered(ordered, tuple(sorted(errors, key=lambda e: e.path)), names)
+                # One file is one file, however it was named (d and d/../d, a symlink to it):
+                # identity is the real path, never the printed one (issue 12).
+                _keep_one(found, os.path.realpath(path), (printable(shown), path))
+    listed = sorted(found.values())
+    names = tuple(shown for shown, _ in listed)
+    return Discovered(tuple(path for _, path in listed), tuple(sorted(errors, key=lambda e: e.path)), names)
+
+
+def _keep_one(found: dict[str, tuple[str, Path]], real: str, named: tuple[str, Path]) -> None:
+    """Of the names of one file, keep the same one whatever the walk's order: not a symlink
+    if it can, then the shortest, then the first in sort order."""
+    def rank(item: tuple[str, Path]) -> tuple[bool, int, str]:
+        return (item[1].is_symlink(), len(item[0]), item[0])
+
+    if real not in found or rank(named) < rank(found[real]):
+        found[real] = named
 
 
 def _is_under(path: Path, root: Path) -> bool:
