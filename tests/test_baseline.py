@@ -178,6 +178,17 @@ def test_a_baseline_of_the_wrong_shape_is_an_error(cli, repo) -> None:
     assert result.code == 2 and "entries[0]: expected" in result.err
 
 
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "1" + "0" * 400, '"12"', "true"])
+def test_a_recorded_value_that_is_not_a_finite_number_is_an_error(cli, repo, value: str) -> None:
+    """NaN compares false with every value, so it would baseline any offender (issue 12)."""
+    _legacy(repo)
+    entry = f'{{"path": "pkg/core.py", "symbol": "f", "rule": "QG001", "value": {value}}}'
+    (repo.root / BASELINE).write_text(f'{{"version": 1, "entries": [{entry}]}}')
+    result = _check(cli, repo)
+    assert result.code == 2 and "entries[0]: expected" in result.err and "finite number" in result.err
+    assert "Traceback" not in result.err
+
+
 def test_a_file_renamed_in_git_counts_as_new(cli, repo) -> None:
     _legacy(repo)
     cli("baseline", cwd=repo.root)

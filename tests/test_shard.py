@@ -127,6 +127,32 @@ def test_merge_rejects_what_is_not_a_report(cli, tmp_path: Path, content: str, m
     assert result.code == 2 and message in result.err and "Traceback" not in result.err
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [("violations", "line", "3"), ("violations", "line", None), ("violations", "line", 10**30),
+     ("violations", "path", ["a.py"]), ("violations", "value", "12"), ("errors", "line", "1"),
+     ("deep", None, None)],
+    ids=repr,
+)  # fmt: skip
+def test_a_hand_edited_shard_is_a_usage_error_naming_it(project, cli, tmp_path: Path, edit) -> None:
+    """Shards of the wrong types once crashed the merge with exit 3 (issue 12); now exit 2."""
+    root = project({"pyproject.toml": PYPROJECT, "b.py": BRANCHY_FOR_MERGE, "c.py": "def (:\n"})
+    shard = tmp_path / "shard.json"
+    cli("check", "-f", f"json:{shard}", cwd=root)
+    report = json.loads(shard.read_text())
+    where, key, value = edit
+    if where == "deep":
+        shard.write_text('{"version": 1, "files": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    else:
+        report[where][0][key] = value
+        shard.write_text(json.dumps(report))
+    result = cli("merge", str(shard), cwd=root)
+    assert result.code == 2 and f"{shard}: not a" in result.err and "Traceback" not in result.err
+
+
+BRANCHY_FOR_MERGE = "def g(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(12)) + "    return -1\n"
+
+
 def test_merge_missing_file_and_expected_count(cli, tmp_path: Path) -> None:
     missing = cli("merge", str(tmp_path / "nope.json"), cwd=tmp_path)
     assert missing.code == 2 and "cannot read report" in missing.err

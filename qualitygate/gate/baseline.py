@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from qualitygate.errors import QualityGateError
 from qualitygate.gate.rules import RULES_BY_CODE, Rule
@@ -87,11 +88,22 @@ def _entry(item: Any, path: Path, index: int) -> Entry:
     fields = ("path", "symbol", "rule")
     ok = isinstance(item, dict) and all(isinstance(item.get(f), str) for f in fields)
     value = item.get("value") if isinstance(item, dict) else None
-    if not ok or not isinstance(value, (int, float)) or isinstance(value, bool):
+    if not ok or not _finite_number(value):
         raise BaselineError(
-            f"{path}: entries[{index}]: expected {{path, symbol, rule: strings, value: number}}"
+            f"{path}: entries[{index}]: expected {{path, symbol, rule: strings, value: a finite number}}"
         )
     return Entry(item["path"], item["symbol"], item["rule"], value)
+
+
+def _finite_number(value: Any) -> TypeGuard[float]:
+    """A number a threshold can be compared with: NaN would compare false and baseline every
+    offender, and 10**400 cannot be a float (issue 12)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def dumps(baseline: Baseline) -> str:

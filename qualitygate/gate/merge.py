@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from qualitygate.errors import UsageError
 from qualitygate.gate.result import build_result
-from qualitygate.models import FileMetrics, GateResult
+from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
 from qualitygate.paths import read_regular
 from qualitygate.serialize import from_dict
 
@@ -22,12 +22,58 @@ def load_report(path: Path) -> GateResult:
         data = json.loads(read_regular(path))
     except OSError as exc:
         raise UsageError(f"{path}: cannot read report: {exc.strerror or exc}") from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
         raise UsageError(f"{path}: not a JSON report: {exc}") from None
     try:
-        return from_dict(data)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        result = from_dict(data)
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise UsageError(f"{path}: not a qualitygate JSON v1 report ({type(exc).__name__}: {exc})") from None
+    problem = _problem(result)
+    if problem:
+        raise UsageError(f"{path}: not a qualitygate JSON v1 report ({problem})")
+    return result
+
+
+LINES = range(0, 2**31)  # a line number a report can hold
+
+
+def _problem(result: GateResult) -> str:
+    """What in a decoded report has a type the merge cannot sort or gate on (a hand-edited
+    shard: issue 12); "" when nothing."""
+    lists: list[tuple[str, Sequence[Any], Callable[[Any], bool]]] = [
+        (name, getattr(result, name), _violation_ok) for name in VIOLATION_LISTS
+    ]
+    for name, items, ok in [*lists, ("errors", result.errors, _error_ok)]:
+        bad = next((index for index, item in enumerate(items) if not ok(item)), None)
+        if bad is not None:
+            return f"{name}[{bad}]: a path, line, value or message of the wrong type"
+    if not _all_str(tuple(f.path for f in result.files) + tuple(s.path for s in result.suggestions)):
+        return "a file or suggestion path is not a string"
+    return ""
+
+
+VIOLATION_LISTS = ("violations", "suppressed", "baselined", "informational")
+
+
+def _violation_ok(v: Violation) -> bool:
+    texts = (v.path, v.rule, v.symbol, v.message)
+    return _all_str(texts) and _all_lines(v.line, v.end_line) and _finite(v.value, v.threshold)
+
+
+def _error_ok(error: AnalysisError) -> bool:
+    return _all_str((error.path, error.message)) and (error.line is None or _all_lines(error.line))
+
+
+def _all_str(values: tuple[object, ...]) -> bool:
+    return all(type(value) is str for value in values)
+
+
+def _all_lines(*values: object) -> bool:
+    return all(type(value) is int and value in LINES for value in values)
+
+
+def _finite(*values: object) -> bool:
+    return all(isinstance(value, (int, float)) and type(value) is not bool and abs(value) < 1e308 for value in values)
 
 
 def _unique_files(reports: Sequence[tuple[Path, GateResult]]) -> list[FileMetrics]:
