@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
-from qualitygate.errors import EXIT_USAGE
+from qualitygate.errors import EXIT_USAGE, Terminated
 
 
 def main() -> int:
     """Run the command line and return its exit code, once the report is really written."""
     from qualitygate.cli import run
 
+    signal.signal(signal.SIGTERM, _terminate)  # stopped as Ctrl-C stops it: workers too
     return _flushed(run(sys.argv[1:]))
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def _flushed(code: int) -> int:

@@ -13,8 +13,10 @@ from qualitygate import __version__
 from qualitygate.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     QualityGateError,
+    Terminated,
     UsageError,
 )
 from qualitygate.gate.rules import (
@@ -225,6 +227,15 @@ def hook_problem(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _interrupted(cause: BaseException | None) -> int:
+    """Exit 143 after SIGTERM, 130 after Ctrl-C; the workers are stopped by then."""
+    if isinstance(cause, Terminated):
+        click.echo("Terminated.", err=True)
+        return EXIT_TERMINATED
+    click.echo("Interrupted.", err=True)
+    return EXIT_INTERRUPTED
+
+
 def run(argv: Sequence[str]) -> int:
     """The command line's exit code; the hook's file names are checked before any is parsed."""
     problem = hook_problem(argv)
@@ -240,18 +251,16 @@ def _guarded(argv: Sequence[str]) -> int:
         code = main.main(args=list(argv), prog_name="qualitygate", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 0
-    except click.exceptions.Abort:
-        click.echo("Interrupted.", err=True)
-        return EXIT_INTERRUPTED
+    except click.exceptions.Abort as exc:  # click's wrapping of KeyboardInterrupt and Terminated
+        return _interrupted(exc.__cause__)
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE
     except QualityGateError as exc:
         click.echo(f"qualitygate: error: {exc}", err=True)
         return exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except BrokenPipeError:
         sys.stderr.close()
         return 0

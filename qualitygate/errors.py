@@ -6,6 +6,7 @@ EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process it terminated
 
 
 class QualityGateError(Exception):
@@ -20,3 +21,7 @@ class ConfigError(QualityGateError):
 
 class UsageError(QualityGateError):
     """The command was called wrongly (for example, a path that does not exist)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI job cancelled, a caller's timeout): stopped like Ctrl-C, workers included."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +17,8 @@ Progress = Callable[[int, int], None]
 
 # Below this many files a pool costs more than it saves (and pre-commit often passes one file).
 MIN_FILES_FOR_POOL = 8
+# Workers beyond a few per CPU only compete for it; -j 100000 must not fork 100,000 processes.
+WORKERS_PER_CPU = 4
 
 
 def default_workers() -> int:
@@ -44,9 +47,24 @@ def _measure_chunk(chunk: Sequence[Job], options: MetricOptions) -> list[Outcome
 
 def _worker_init() -> None:
     import signal
+    import threading
 
-    # Ctrl-C is the parent's to handle (exit 130, no traceback from every worker).
+    # Ctrl-C and SIGTERM are the parent's to handle (it stops the workers; no traceback from each).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+PARENT_CHECK_S = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once its parent is gone (killed, or stopped by a caller's timeout), so no
+    worker lives on as an orphan holding a caller's pipes open (issue 12). A worker holds no
+    state worth saving: it leaves at once."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
 
 
 def measure_serial(jobs: Sequence[Job], options: MetricOptions, progress: Progress | None) -> list[Outcome]:
@@ -97,6 +115,7 @@ def measure_all(
     jobs: Sequence[Job], options: MetricOptions, workers: int, progress: Progress | None = None
 ) -> list[Outcome]:
     """Measure every job; the order of the result is unspecified (the gate sorts)."""
+    workers = min(workers, WORKERS_PER_CPU * default_workers(), len(jobs))
     if workers <= 1 or len(jobs) < MIN_FILES_FOR_POOL:
         return measure_serial(jobs, options, progress)
     from concurrent.futures.process import BrokenProcessPool

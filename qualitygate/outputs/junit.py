@@ -107,7 +107,8 @@ def _error(e: AnalysisError) -> ET.Element:
 
 def _testcase(case: _Case) -> ET.Element:
     element = ET.Element("testcase", classname=_clean(case.classname), name=_clean(case.name))
-    element.extend(_failure(v) for v in case.violations)
+    # Lists, not generators: C ElementTree turns a Ctrl-C inside a generator into a TypeError (issue 12).
+    element.extend([_failure(v) for v in case.violations])
     if case.error is not None:
         element.append(_error(case.error))
     return element
@@ -122,7 +123,7 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
         "errors": str(sum(c.error is not None for c in cases)),
     }
     suite = ET.Element("testsuite", {"name": "qualitygate", **counts, "skipped": "0"})
-    suite.extend(_testcase(c) for c in cases)
+    suite.extend([_testcase(c) for c in cases])
     root = ET.Element("testsuites", {"name": "qualitygate", **counts})
     root.append(suite)
     ET.indent(root)
