@@ -242,6 +242,8 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
             elif kind == "sleep":
                 server.release.wait(value)
                 self._send(200, _completion(GOOD))
+            elif kind == "trickle":  # one byte every `value` seconds: each read is quick enough
+                self._trickle(_completion(GOOD), value)
             else:  # garbage: not JSON, with the key in it
                 self._send(200, f"<html>oops {KEY}</html>".encode(), content_type="text/html")
 
@@ -257,6 +259,20 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data)
             except OSError:  # the client gave up (the timeout case)
                 pass
+
+        def _trickle(self, data: bytes, pause: float) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            for index in range(len(data)):
+                if server.release.wait(pause):
+                    return
+                try:
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
 
         def log_message(self, *args: object) -> None:
             pass
@@ -781,3 +797,20 @@ def test_resolve_reads_the_standard_variables() -> None:
         resolve(AISettings(provider="azure", deployment="d"), {"AZURE_OPENAI_ENDPOINT": "https://x"})
     local = resolve(AISettings(model="llama3", base_url="http://127.0.0.1:11434/v1"), {})
     assert local.key == "unused"  # Ollama and vLLM take any key
+
+
+def test_a_server_that_trickles_its_answer_cannot_hold_the_run(chat_server: ChatServer) -> None:
+    """The client's timeout is per read; a byte every 0.3 s would never trip it. The whole request
+    has a deadline instead (issue 12): timeout x tries + the back-off allowance."""
+    import time
+
+    from qualitygate.suggestions.ai_client import ChatClient, Endpoint, RequestFailed
+
+    chat_server.script["trickle_func"] = ("trickle", 0.3)
+    client = ChatClient(Endpoint("openai", MODEL, chat_server.url + "/v1", None, 1.0, 0, KEY))
+    assert client.deadline() == 1.0
+    started = time.monotonic()
+    with pytest.raises(RequestFailed, match="no whole answer within 1 s"):
+        client.complete([{"role": "user", "content": "Function: `trickle_func`"}])
+    assert time.monotonic() - started < 5
+    client.close()

@@ -82,6 +82,9 @@ def redact(text: str, secret: str) -> str:
     return text.replace(secret, "***") if secret and secret != NO_KEY else text
 
 
+BACKOFF_ALLOWANCE_S = 10.0  # the openai client backs off at most 8 s between tries
+
+
 class ChatClient:
     """One client for the whole run; the openai package is imported only here, only when used."""
 
@@ -103,7 +106,37 @@ class ChatClient:
             self.client = openai.OpenAI(api_key=endpoint.key, base_url=endpoint.url, **common)
 
     def complete(self, messages: list[dict[str, str]]) -> str:
-        """The answer's text; every failure becomes RequestFailed with a printable reason."""
+        """The answer's text within ``deadline()`` seconds, retries included; every failure becomes
+        RequestFailed with a printable reason.
+
+        The client's own timeout is per read: a server that trickles one byte at a time would
+        hold the run forever (issue 12). The request runs in a daemon thread that is given up on
+        at the deadline; closing the client at the end of the stage drops its connection.
+        """
+        import threading
+
+        outcome: list[str | RequestFailed] = []
+        worker = threading.Thread(target=lambda: outcome.append(self._attempt(messages)), daemon=True)
+        worker.start()
+        worker.join(self.deadline())
+        if not outcome:
+            raise RequestFailed(f"no whole answer within {self.deadline():g} s")
+        if isinstance(outcome[0], RequestFailed):
+            raise outcome[0]
+        return outcome[0]
+
+    def deadline(self) -> float:
+        """Seconds a request may take in all: each try's timeout, and time to back off between."""
+        retries = self.endpoint.max_retries
+        return self.endpoint.timeout * (retries + 1) + BACKOFF_ALLOWANCE_S * retries
+
+    def _attempt(self, messages: list[dict[str, str]]) -> str | RequestFailed:
+        try:
+            return self._complete(messages)
+        except RequestFailed as exc:
+            return exc
+
+    def _complete(self, messages: list[dict[str, str]]) -> str:
         try:
             response = self.client.chat.completions.create(
                 model=self.endpoint.model, messages=messages
