@@ -121,6 +121,11 @@ def _is_str_list(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _path_text(value: object) -> bool:
+    """A path the OS can open: not blank, and no NUL character (issue 12)."""
+    return isinstance(value, str) and bool(value.strip()) and "\0" not in value
+
+
 def _non_negative_int(value: object) -> bool:
     return _is_int(value) and value >= 0  # type: ignore[operator]
 
@@ -138,13 +143,13 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "warning_rules": (_rule_names, "a list of rule codes (QG001-QG004), rule names or metric names"),
     "jobs": (_non_negative_int, "a non-negative integer (0 means one per CPU)"),
     "max_file_bytes": (_non_negative_int, "a non-negative integer"),
-    "baseline": (lambda v: isinstance(v, str) and bool(v.strip()), "a file path relative to the project root"),
+    "baseline": (_path_text, "a file path relative to the project root"),
     "overrides": (
         lambda v: isinstance(v, list) and all(isinstance(t, dict) for t in v),
         "an array of tables ([[tool.qualitygate.overrides]])",
     ),
     "track_history": (lambda v: isinstance(v, bool), "true or false"),
-    "history_db": (lambda v: isinstance(v, str) and bool(v.strip()), "a file path"),
+    "history_db": (_path_text, "a file path"),
     "history_retention_days": (_non_negative_int, "a non-negative integer (0 keeps every run)"),
     "suggest": (lambda v: isinstance(v, bool), "true or false"),
     "max_suggestions": (_non_negative_int, "a non-negative integer"),
@@ -221,6 +226,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # arrays nested thousands deep: valid TOML no config needs
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from None
 
 
 def _read_table(path: Path) -> Mapping[str, Any]:

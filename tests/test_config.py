@@ -65,6 +65,10 @@ def test_overrides_beat_config(project) -> None:
         ("exclude = 'x'", "tool.qualitygate.exclude: expected a list of glob strings"),
         ("exclude = ['\\']", "tool.qualitygate.exclude: bad glob"),
         ("enable_dependency_analysis = 1", "tool.qualitygate.enable_dependency_analysis: expected true or false"),
+        # A NUL cannot be in a path; it once surfaced as an internal error (issue 12).
+        ('baseline = "a\\u0000b"', "tool.qualitygate.baseline: expected a file path"),
+        ('history_db = "x\\u0000y"', "tool.qualitygate.history_db: expected a file path"),
+        ("exclude = " + "[" * 5000 + "]" * 5000, "invalid TOML: nested too deeply to read"),
     ],
 )
 def test_bad_config_names_file_and_key(project, body: str, expected: str) -> None:

@@ -257,3 +257,18 @@ def test_the_recorded_time_is_now(project, cli) -> None:
     (created,) = rows(db_of(root), "SELECT created_at FROM runs")[0]
     assert before - 1 <= created <= time.time() + 1
     assert json.loads(cli("history", "-f", "json", cwd=root).out)["runs"][0]["commit"] is None  # no git
+
+
+@pytest.mark.parametrize("stamp", [1e308, "abc"], ids=["year-beyond-9999", "text"])
+def test_a_run_with_an_impossible_time_is_left_out_not_a_crash(project, cli, tmp_path: Path, stamp) -> None:
+    """A hand-edited database once made ``history`` and ``report`` exit 3 (issue 12)."""
+    root = project({"pyproject.toml": TRACK, "a.py": nested("f", 2)})
+    cli("check", cwd=root)
+    cli("check", cwd=root)
+    with sqlite3.connect(db_of(root)) as con:
+        con.execute("UPDATE runs SET created_at = ? WHERE id = 1", (stamp,))
+    view = cli("history", "--days", "0", "-f", "json", cwd=root)
+    assert view.code == 0 and [run["id"] for run in view.json()["runs"]] == [2]
+    assert cli("history", "--days", "0", cwd=root).code == 0
+    report = cli("report", "--output-dir", str(tmp_path / "site"), "--days", "0", cwd=root)
+    assert report.code == 0 and "Traceback" not in report.err

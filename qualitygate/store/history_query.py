@@ -117,6 +117,12 @@ class HistoryView:
     worsened: tuple[FunctionChange, ...] = ()
 
 
+# The last second a date can show (9999-12-31): a run stamped later, or with text where the time
+# belongs (a hand-edited database; SQLite sorts text after every number), is left out of every
+# view instead of failing it (issue 12).
+LATEST = 253402300799.0
+
+
 def _since(days: int | None, now: float) -> float:
     return now - days * SECONDS_PER_DAY if days else float("-inf")
 
@@ -124,8 +130,9 @@ def _since(days: int | None, now: float) -> float:
 def list_runs(con: sqlite3.Connection, since: float) -> tuple[RunSummary, ...]:
     """Runs at or after ``since``, oldest first."""
     rows = con.execute(
-        f"SELECT id, {', '.join(RUN_COLUMNS)} FROM runs WHERE created_at >= ? ORDER BY created_at, id",
-        (since,),
+        f"SELECT id, {', '.join(RUN_COLUMNS)} FROM runs WHERE created_at BETWEEN ? AND ? "
+        "ORDER BY created_at, id",
+        (since, LATEST),
     ).fetchall()
     return tuple(
         RunSummary(row[0], row[1], row[2], row[3], row[4], bool(row[5]), *row[6:]) for row in rows
@@ -149,8 +156,8 @@ def file_points(con: sqlite3.Connection, path: str, since: float) -> tuple[FileP
         """SELECT r.id, r.created_at, r.commit_sha, s.maintainability_index,
                   s.cyclomatic_complexity, s.sloc, s.functions
            FROM runs r JOIN run_files rf ON rf.run = r.id JOIN file_states s ON s.id = rf.file_state
-           WHERE s.path = ? AND r.created_at >= ? ORDER BY r.created_at, r.id""",
-        (path, since),
+           WHERE s.path = ? AND r.created_at BETWEEN ? AND ? ORDER BY r.created_at, r.id""",
+        (path, since, LATEST),
     ).fetchall()
     return tuple(FilePoint(*row) for row in rows)
 
@@ -161,8 +168,8 @@ def file_series(con: sqlite3.Connection, since: float) -> dict[str, list[tuple[i
     for path, run, value in con.execute(
         """SELECT s.path, r.id, s.maintainability_index
            FROM runs r JOIN run_files rf ON rf.run = r.id JOIN file_states s ON s.id = rf.file_state
-           WHERE r.created_at >= ? ORDER BY r.created_at, r.id""",
-        (since,),
+           WHERE r.created_at BETWEEN ? AND ? ORDER BY r.created_at, r.id""",
+        (since, LATEST),
     ):
         series.setdefault(path, []).append((run, value))
     return series
