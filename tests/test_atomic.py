@@ -78,3 +78,25 @@ def test_stdout_that_cannot_be_written_is_exit_2_with_a_message(tmp_path: Path) 
                               cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, text=True, check=False)  # fmt: skip
     assert done.returncode == 2
     assert "cannot write the report" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_report_through_a_symlink_writes_its_file_and_keeps_the_link(tmp_path: Path) -> None:
+    """Atomic replacement must not swap a symlink for a file (issue 12 review)."""
+    (tmp_path / "reports").mkdir()
+    real = tmp_path / "reports" / "real.json"
+    real.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_the_umask_is_respected(tmp_path: Path) -> None:
+    import os
+
+    before = os.umask(0o077)
+    try:
+        write_atomic(tmp_path / "private.json", "x")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE((tmp_path / "private.json").stat().st_mode) == 0o600

@@ -478,19 +478,33 @@ def test_stores_unused_for_30_days_are_pruned_and_nothing_else(project, cli, mon
     monkeypatch.setenv(ENV_VAR, str(shared))
     old = MAX_AGE_DAYS + 1
     dead = [_store(shared / f"{kind}-0123456789abcdef", old) for kind in ("metrics", "answers")]
-    for name in ("metrics-0123456789abcdef.json", "breakdowns-0123.json", "ai-suggestions.json"):
-        (shared / name).write_text("{}", encoding="utf-8")
+    formats = {"metrics-0123abcd.json": "{}", "breakdowns-89abcdef.json": "{}",
+               "ai-suggestions.json": '{"version": 1, "answers": {}}'}  # as the old formats were named
+    for name, text in formats.items():
+        (shared / name).write_text(text, encoding="utf-8")
         dead.append(_age(shared / name, old))
     young = _store(shared / "metrics-fedcba9876543210", MAX_AGE_DAYS - 1)
     foreign = _store(shared / "other-tool", old)  # another tool's, with files named like ours
-    (shared / "notes.json").write_text("{}", encoding="utf-8")
-    unrelated = [foreign, foreign / "key.json", foreign / "00.json", _age(shared / "notes.json", old)]
+    unrelated = [foreign, foreign / "key.json", foreign / "00.json"]
+    for name in ("notes.json", "metrics-prod.json"):  # other tools' files, named much like ours
+        (shared / name).write_text("{}", encoding="utf-8")
+        unrelated.append(_age(shared / name, old))
     root = project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE})
     cli("check", cwd=root)
     assert [path for path in dead if path.exists()] == []
     assert sorted(p.name for p in young.iterdir()) == ["00.json", "key.json"]
     assert all(path.exists() for path in unrelated)
     assert len(stored(shared)) == 1  # this run's own store
+
+
+def test_an_ai_suggestions_file_qualitygate_did_not_write_is_kept(project, cli, monkeypatch, tmp_path_factory) -> None:
+    shared = tmp_path_factory.mktemp("shared")
+    monkeypatch.setenv(ENV_VAR, str(shared))
+    theirs = shared / "ai-suggestions.json"
+    theirs.write_text('{"model": "mine"}', encoding="utf-8")
+    _age(theirs, MAX_AGE_DAYS + 1)
+    cli("check", cwd=project({"pyproject.toml": PYPROJECT, "a.py": SIMPLE}))
+    assert theirs.read_text(encoding="utf-8") == '{"model": "mine"}'
 
 
 def test_cache_round_trips_every_field(project, monkeypatch) -> None:

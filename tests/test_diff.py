@@ -1,6 +1,7 @@
 """``check --diff REF``: only code changed since the merge-base is gated, using a real git."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,23 @@ def test_a_docstring_line_reading_like_a_diff_header_cannot_hide_a_worse_functio
     result = _diff(cli, repo)
     assert result.code == 1
     assert ("pkg/mod.py", "grown") in _gated(result)
+
+
+def test_a_changed_file_whose_name_is_spelled_differently_is_still_gated(cli, repo) -> None:
+    """Display paths escape a non-UTF-8 byte and double a backslash that reads like an escape;
+    --diff must still find those files among the changed ones (issue 12)."""
+    _branch(repo)
+    names = ["bs\\x41.py"]
+    try:
+        (repo.root / os.fsdecode(b"bad\xff.py")).write_text(CLEAN)
+        names.append(os.fsdecode(b"bad\xff.py"))
+    except (OSError, UnicodeError):
+        pass  # a file system that refuses such names: the backslash case still runs
+    for name in names:
+        (repo.root / name).write_text(CLEAN)
+    repo.commit("odd names")
+    for name in names:
+        (repo.root / name).write_text(branchy("grown", 12))
+    result = _diff(cli, repo, "--no-cache", ref="HEAD")
+    assert result.code == 1
+    assert len([v for v in result.json()["violations"] if v["symbol"] == "grown"]) == len(names)

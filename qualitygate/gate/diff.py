@@ -6,11 +6,13 @@ import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from qualitygate.errors import QualityGateError
 from qualitygate.gate.rules import RULES_BY_CODE
 from qualitygate.models import FileMetrics, GateResult, Scope, Violation
+from qualitygate.paths import display_path
 
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
@@ -49,8 +51,17 @@ class ChangedCode:
     files: Mapping[str, FileChange] = field(default_factory=dict)
 
     def change_of(self, path: str) -> FileChange | None:
-        """The change of a report path (relative to the working directory), None if untouched."""
-        return self.files.get(os.path.realpath(path))
+        """The change of a report path (relative to the working directory), None if untouched.
+
+        A report path is a display path: a name with a byte that is not UTF-8, or a backslash
+        that reads like an escape, is spelled differently from the file's real name (issue 12),
+        so the changed files are matched by that spelling too, never dropped as "not changed".
+        """
+        return self.files.get(os.path.realpath(path)) or self._by_display.get(path)
+
+    @cached_property  # the fields are frozen: worked out once per run
+    def _by_display(self) -> dict[str, FileChange]:
+        return {display_path(Path(name)): change for name, change in self.files.items()}
 
 
 # -- asking git ----------------------------------------------------------------------------------

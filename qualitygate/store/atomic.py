@@ -12,8 +12,9 @@ from typing import TextIO
 def write_atomic(path: Path, text: str | bytes, *, mode: int = 0o644, newline: str = "\n") -> None:
     """Readers see the old file or the new one, never half of it; a failure leaves no temp file.
 
-    ``mode`` is set explicitly because mkstemp creates 0600: a cache restored in CI by another
-    user, or a committed baseline, must stay readable. ``newline=""`` writes the text untouched;
+    ``mode`` (less the umask) is set explicitly because mkstemp creates 0600: a cache restored in
+    CI by another user, or a committed baseline, must stay readable. A symlink is written
+    through to its file. ``newline=""`` writes the text untouched;
     bytes are always written untouched.
     """
     if isinstance(text, bytes):
@@ -46,6 +47,13 @@ def atomic_text(
             yield stream
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set straight back)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def _special(path: Path) -> bool:
     try:
         return not stat.S_ISREG(os.stat(path).st_mode)
@@ -58,9 +66,10 @@ def _replacing(path: Path, mode: int) -> Iterator[int]:
     """The descriptor of a temporary file beside ``path``, moved over ``path`` on success."""
     import tempfile  # only runs that write pay for it: a warm run writes nothing
 
+    path = Path(os.path.realpath(path))  # through a symlink to its file, never replacing the link
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(temp, mode)
+        os.chmod(temp, mode & ~_umask())
         yield handle
         os.replace(temp, path)
     except BaseException:

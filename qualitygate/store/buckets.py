@@ -110,7 +110,7 @@ class Buckets:
         if self._key_checked is None:
             try:
                 stored = json.loads(read_regular(self.folder / KEY_FILE))
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 stored = None
             self._key_checked = stored == self.key
         return self._key_checked
@@ -156,8 +156,10 @@ class Buckets:
         self._dirty.clear()
 
 
-# Files of the single-file cache formats before buckets: removed like an old store folder.
-OLD_FORMATS = ("metrics-*.json", "breakdowns-*.json", "ai-suggestions.json")
+# Files of the single-file cache formats before buckets (a crc32 in the name), removed like an
+# old store folder; the old AI answers file only when it starts as qualitygate wrote it.
+OLD_FORMATS = tuple(f"{kind}-{'[0-9a-f]' * 8}.json" for kind in ("metrics", "breakdowns"))
+OLD_ANSWERS = ("ai-suggestions.json", b'{"version": 1, "answers": ')
 
 
 def prune_old_folders(current: Path, now: float | None = None) -> None:
@@ -175,13 +177,21 @@ def prune_old_folders(current: Path, now: float | None = None) -> None:
 def _remove_ours(path: Path) -> None:
     """Delete ``path`` if qualitygate wrote it: $QUALITYGATE_CACHE_DIR may be shared with other
     tools, so only our own names are touched."""
-    if path.is_file() and any(path.match(pattern) for pattern in OLD_FORMATS):
+    if path.is_file() and (any(path.match(pattern) for pattern in OLD_FORMATS) or _old_answers(path)):
         path.unlink()
     elif _is_store_folder(path):
         for file in path.iterdir():
             if file.name == KEY_FILE or file.match(BUCKET_NAME):
                 file.unlink()
         path.rmdir()  # OSError, and so kept, when anything else is inside
+
+
+def _old_answers(path: Path) -> bool:
+    name, head = OLD_ANSWERS
+    if path.name != name:
+        return False
+    with open(path, "rb") as stream:
+        return stream.read(len(head)) == head
 
 
 def _is_store_folder(path: Path) -> bool:
