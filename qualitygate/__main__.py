@@ -10,10 +10,19 @@ from qualitygate.errors import EXIT_USAGE, Terminated
 
 def main() -> int:
     """Run the command line and return its exit code, once the report is really written."""
+    _forget_working_folder()
     from qualitygate.cli import run
 
     signal.signal(signal.SIGTERM, _terminate)  # stopped as Ctrl-C stops it: workers too
     return _flushed(run(sys.argv[1:]))
+
+
+def _forget_working_folder() -> None:
+    """``python -m qualitygate`` puts the working folder first on sys.path: in a project holding
+    a ``click.py``, that file would run instead of click (issue 12). qualitygate is imported by
+    now, and its own modules are found through the package, so the folder can go."""
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
 
 
 def _terminate(signum: int, frame: object) -> None:

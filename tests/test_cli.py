@@ -274,3 +274,14 @@ def test_qualitygate_passes_its_own_function_gates(cli, tmp_path: Path, monkeypa
     report = result.json()
     assert [(v["path"], v["symbol"], v["rule"]) for v in report["violations"]] == []
     assert result.code == 0 and report["summary"]["files"] >= 60
+
+
+def test_a_click_py_in_the_project_is_never_run(tmp_path: Path) -> None:
+    """``python -m`` puts the working folder first on sys.path; a project's own ``click.py`` must
+    not replace click (issue 12), which would run the project's code."""
+    (tmp_path / "click.py").write_text('print("PROJECT CODE RAN")\nraise SystemExit(0)\n')
+    (tmp_path / "a.py").write_text("def f():\n    return 1\n")
+    done = subprocess.run([sys.executable, "-m", "qualitygate", "check", "--no-cache", "a.py"], cwd=tmp_path,
+                          env=subprocess_env(), capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert "PROJECT CODE RAN" not in done.stdout + done.stderr
+    assert done.returncode == 0 and "qualitygate PASSED" in done.stdout
