@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -89,6 +90,24 @@ class FunctionMetrics(NamedTuple):
     max_nesting: int
     # The first decorator's line (Python's co_firstlineno), so --diff sees decorator edits (issue 4).
     first_lineno: int = 0
+    # Unique in its file: the qualname, plus ``#2``, ``#3``... for the second and later defs
+    # sharing it (a property's setter, ``@overload`` stubs), in source order (issue 12).
+    id: str = ""
+
+
+def function_ids(qualnames: Iterable[str]) -> list[str]:
+    """The id of each of a file's functions, given their qualnames in source order."""
+    seen: dict[str, int] = {}
+    ids = []
+    for qualname in qualnames:
+        count = seen[qualname] = seen.get(qualname, 0) + 1
+        ids.append(qualname if count == 1 else f"{qualname}#{count}")
+    return ids
+
+
+def qualname_of(function_id: str) -> str:
+    """The qualname inside a function id (``Cls.prop#2`` -> ``Cls.prop``)."""
+    return function_id.partition("#")[0]
 
 
 class Suppression(NamedTuple):
@@ -183,7 +202,7 @@ class FixedOffender(NamedTuple):
 
     rule: str
     path: str
-    symbol: str  # the qualname, or the path for file rules
+    symbol: str  # the function's id (its qualname, ``#n`` for a repeat), or the path for file rules
     recorded: float  # the value in the baseline
     value: float | None  # the value now; None when the function or file is gone
 

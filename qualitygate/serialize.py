@@ -21,6 +21,7 @@ from qualitygate.models import (
     SuggestionKind,
     Suppression,
     Violation,
+    function_ids,
 )
 
 SCHEMA_VERSION = 1
@@ -108,9 +109,18 @@ def file_from_dict(data: dict[str, Any]) -> FileMetrics:
         dependencies=Dependencies(
             tuple(deps["stdlib"]), tuple(deps["third_party"]), tuple(deps["local"])
         ),
-        functions=tuple(FunctionMetrics(**f) for f in data["functions"]),
+        functions=_functions(data["functions"]),
         suppressions=tuple(_suppression_from_dict(s) for s in data.get("suppressions", ())),
     )
+
+
+def _functions(items: list[dict[str, Any]]) -> tuple[FunctionMetrics, ...]:
+    """Function records; a report written before ids existed gets them as a new one would."""
+    functions = tuple(FunctionMetrics(**f) for f in items)
+    if all(f.id for f in functions):
+        return functions
+    ids = function_ids(f.qualname for f in functions)
+    return tuple(f._replace(id=i) for f, i in zip(functions, ids, strict=True))
 
 
 def encode(value: Any) -> str:

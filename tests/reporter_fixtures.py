@@ -20,11 +20,14 @@ ODD_PATH = "odd, name: 100%.py"
 VERSION = "0.0.0-test"
 
 
-def function(qualname: str, lineno: int, end: int, cc: int = 1, cog: int = 0, mi: float = 90.0) -> FunctionMetrics:
-    """A function's metrics; only what the rules read matters, the rest is plausible filler."""
+def function(function_id: str, lineno: int, end: int, cc: int = 1, cog: int = 0, mi: float = 90.0) -> FunctionMetrics:
+    """A function's metrics (``C.p#2`` names the second def of ``C.p``); only what the rules
+    read matters, the rest is plausible filler."""
+    qualname = function_id.partition("#")[0]
     return FunctionMetrics(
         name=qualname.rsplit(".", 1)[-1],
         qualname=qualname,
+        id=function_id,
         lineno=lineno,
         end_lineno=end,
         cyclomatic_complexity=cc,
@@ -67,7 +70,7 @@ def failing() -> GateResult:
         file(ODD_PATH, 80.0, 30,
              function("weird", 1, 12, cc=12, cog=4),
              function("Prop.value", 20, 22, cc=2, cog=18),
-             function("Prop.value", 24, 27, cc=2, cog=18)),
+             function("Prop.value#2", 24, 27, cc=2, cog=18)),
         file("pkg/clean.py", 100.0, 10, function("ok", 1, 3)),
     ]  # fmt: skip
     errors = (AnalysisError("pkg/broken.py", 3, "invalid syntax"),)

@@ -198,20 +198,48 @@ def test_a_file_renamed_in_git_counts_as_new(cli, repo) -> None:
     assert {v["path"] for v in result.json()["violations"]} == {"pkg/engine.py"}
 
 
-def test_functions_sharing_a_qualname_are_matched_worst_with_worst(cli, repo) -> None:
-    getter = "".join(f"        if self.x == {i}:\n            return {i}\n" for i in range(10))
-    setter = "".join(f"        if v == {i}:\n            self.x = {i}\n" for i in range(12))
-    prop = ("class P:\n    @property\n    def value(self):\n" + getter + "        return -1\n\n"
-            "    @value.setter\n    def value(self, v):\n" + setter + "        self.x = v\n")  # fmt: skip
-    _legacy(repo, {"pkg/prop.py": prop})
+_GETTER = "".join(f"        if self.x == {i}:\n            return {i}\n" for i in range(10))
+_SETTER = "".join(f"        if v == {i}:\n            self.x = {i}\n" for i in range(12))
+PROP = ("class P:\n    @property\n    def value(self):\n" + _GETTER + "        return -1\n\n"
+        "    @value.setter\n    def value(self, v):\n" + _SETTER + "        self.x = v\n")  # fmt: skip
+
+
+def test_functions_sharing_a_qualname_have_an_entry_each(cli, repo) -> None:
+    _legacy(repo, {"pkg/prop.py": PROP})
     cli("baseline", cwd=repo.root)
-    assert [e[3] for e in _entries(repo.root) if e[1] == "P.value"] == [11, 13]
+    # The getter is P.value (CC 11), the setter P.value#2 (CC 13): issue 12's function ids.
+    assert [(e[1], e[3]) for e in _entries(repo.root) if e[1].startswith("P.value")] == [
+        ("P.value", 11), ("P.value#2", 13)]  # fmt: skip
     assert _check(cli, repo).code == 0
-    (repo.root / "pkg/prop.py").write_text(prop.replace("return -1", "if self.x: return 1\n        return -1"))
+    (repo.root / "pkg/prop.py").write_text(PROP.replace("return -1", "if self.x: return 1\n        return -1"))
     result = _check(cli, repo)
-    assert result.code == 1  # the getter went from 11 to 12: still within the setter's 13, but matched to 11
+    assert result.code == 1  # the getter went from 11 to 12: within the setter's 13, but it is the getter
     (v,) = result.json()["violations"]
-    assert (v["value"], v["baseline_value"]) == (12, 11)
+    assert (v["symbol"], v["value"], v["baseline_value"]) == ("P.value", 12, 11)
+
+
+def test_a_baseline_from_before_function_ids_still_matches_by_qualname(cli, repo) -> None:
+    _legacy(repo, {"pkg/prop.py": PROP})
+    cli("baseline", cwd=repo.root)
+    data = json.loads((repo.root / BASELINE).read_text())
+    for entry in data["entries"]:  # as an older qualitygate wrote it: both entries say P.value
+        entry["symbol"] = entry["symbol"].partition("#")[0]
+    (repo.root / BASELINE).write_text(json.dumps(data))
+    report = _check(cli, repo).json()
+    assert report["passed"] and report["fixed"] == []
+    assert sorted(v["symbol"] for v in report["baselined"] if v["symbol"].startswith("P.")) == ["P.value", "P.value#2"]
+
+
+def test_a_baseline_listing_each_entry_twice_fixes_nothing(cli, repo) -> None:
+    _legacy(repo)
+    cli("baseline", cwd=repo.root)
+    data = json.loads((repo.root / BASELINE).read_text())
+    data["entries"] = data["entries"] * 2  # e.g. two baselines concatenated by a script
+    (repo.root / BASELINE).write_text(json.dumps(data))
+    result = _check(cli, repo)
+    report = result.json()
+    assert result.code == 0 and report["fixed"] == [] and report["summary"]["fixed"] == 0
+    assert "fixed" not in result.err
 
 
 def test_the_baseline_combines_with_suppressions(cli, repo) -> None:

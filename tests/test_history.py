@@ -15,6 +15,7 @@ from qualitygate.models import GateResult
 from qualitygate.pipeline import gate, measure
 from qualitygate.store.cache import ENV_VAR
 from qualitygate.store.history import (
+    SCHEMA_V1,
     SCHEMA_VERSION,
     SECONDS_PER_DAY,
     RunInfo,
@@ -175,6 +176,44 @@ def test_trends_file_points_and_most_worsened_functions(project, cli) -> None:
     text = cli("history", "--path", "a.py", cwd=root)
     assert "a.py:1 f: cognitive 3 -> 10" in text.out and "2 runs in the last 30 days" in text.out
     assert cli("history", "--top", "1", "-f", "json", cwd=root).json()["worsened"][0]["qualname"] == "f"
+
+
+def _pair(getter: int, setter: int) -> str:
+    """A property whose getter and setter share the qualname ``P.v``, at these nesting depths."""
+    return ("class P:\n" + "    @property\n" + _indented(nested("v", getter)) + "\n"
+            + "    @v.setter\n" + _indented(nested("v", setter)))  # fmt: skip
+
+
+def _indented(code: str) -> str:
+    return "".join(f"    {line}\n" if line else "\n" for line in code.splitlines())
+
+
+def test_a_setter_that_worsens_is_told_from_its_getter(project, cli) -> None:
+    """Function ids (issue 12): the setter is ``P.v#2``, so its growth is not hidden behind the
+    getter that shares its qualname."""
+    root = project({"pyproject.toml": TRACK, "p.py": _pair(4, 1)})
+    cli("check", cwd=root)
+    (root / "p.py").write_text(_pair(4, 3))  # the setter grows; the getter stays the harder one
+    cli("check", cwd=root)
+    assert rows(db_of(root), "SELECT DISTINCT function_id FROM function_states ORDER BY 1") == [("P.v",), ("P.v#2",)]
+    worse = [(c["qualname"], c["cognitive_before"], c["cognitive_after"])
+             for c in cli("history", "-f", "json", cwd=root).json()["worsened"]]  # fmt: skip
+    assert worse == [("P.v#2", 1, 6)]  # cognitive of nested(depth): 1, 3, 6, 10 (gitrepo.nested)
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_runs(project, cli) -> None:
+    root = project({"pyproject.toml": TRACK, "p.py": _pair(4, 1)})
+    db = db_of(root)
+    db.parent.mkdir()
+    con = sqlite3.connect(db)
+    con.executescript(";\n".join(SCHEMA_V1) + ";\nPRAGMA user_version = 1;")
+    con.execute("INSERT INTO runs VALUES (1, ?, NULL, NULL, 'old', 1, 0, 0, 0, 0, 0, 0, 100, 0, 0)", (time.time(),))
+    con.commit()
+    con.close()
+    assert cli("check", cwd=root).code == 0
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION >= 2
+    assert rows(db, "SELECT count(*) FROM runs") == [(2,)]
+    assert rows(db, "SELECT function_id FROM function_states ORDER BY lineno") == [("P.v",), ("P.v#2",)]
 
 
 def test_paths_are_stored_relative_to_the_project_root(project, cli) -> None:

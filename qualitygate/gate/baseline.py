@@ -3,21 +3,29 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeGuard
 
 from qualitygate.errors import QualityGateError
 from qualitygate.gate.rules import RULES_BY_CODE, Rule
-from qualitygate.models import FileMetrics, FixedOffender, GateResult, Scope, Severity, Violation
+from qualitygate.models import (
+    FileMetrics,
+    FixedOffender,
+    GateResult,
+    Scope,
+    Severity,
+    Violation,
+    qualname_of,
+)
 from qualitygate.paths import read_regular, root_relative
 from qualitygate.store.atomic import write_atomic
 
 FORMAT_VERSION = 1
 FILE_SYMBOL = "<module>"  # the symbol of file rules: Python's own name for module-level code
-Key = tuple[str, str, str]  # (path from the project root, qualname or FILE_SYMBOL, rule code)
+Key = tuple[str, str, str]  # (path from the project root, function id or FILE_SYMBOL, rule code)
 
 
 class BaselineError(QualityGateError):
@@ -26,7 +34,7 @@ class BaselineError(QualityGateError):
 
 @dataclass(frozen=True, order=True)
 class Entry:
-    """One recorded offender; matched by path, qualname and rule, never by line."""
+    """One recorded offender; matched by path, function id and rule, never by line."""
 
     path: str  # relative to the project root, '/'-separated, so it works from any cwd
     symbol: str
@@ -164,15 +172,43 @@ class _Paths:
 def _match(
     entries: Iterable[Entry], present: Sequence[Violation], paths: _Paths
 ) -> tuple[list[Entry | None], list[Entry]]:
-    """Pair entries with offenders of the same key, worst with worst (a getter and a setter can
-    share a qualname); return each offender's entry and the entries left without one."""
+    """Pair entries with offenders of the same key; return each offender's entry and the entries
+    left without one.
+
+    A key recorded once pairs by key. The rest pair by qualname, worst with worst: a baseline
+    written before function ids (issue 12) names a property's getter and setter both ``prop``,
+    and a baseline listing an entry twice (two files concatenated) must not lend the copy out.
+    """
+    pairing: list[Entry | None] = [None] * len(present)
+    once, rest = _by_count(entries)
+    leftover = _pair(once, present, pairing, paths.key, lambda e: e.key)
+    leftover = _pair(leftover + rest, present, pairing, lambda v: _legacy(paths.key(v)), lambda e: _legacy(e.key))
+    return pairing, leftover
+
+
+def _by_count(entries: Iterable[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """The entries whose key is recorded once (an exact copy counts once), and all the others."""
+    copies = Counter(entries)  # in first-seen order
+    keys = Counter(e.key for e in copies)
+    once = [e for e in copies if keys[e.key] == 1]
+    rest = [e for e in copies if keys[e.key] > 1] + [e for e, n in copies.items() for _ in range(n - 1)]
+    return once, rest
+
+
+def _legacy(key: Key) -> Key:
+    return (key[0], qualname_of(key[1]), key[2])
+
+
+def _pair(entries: list[Entry], present: Sequence[Violation], pairing: list[Entry | None],
+          key_of: Callable[[Violation], Key], entry_key: Callable[[Entry], Key]) -> list[Entry]:  # fmt: skip
+    """Fill the unpaired slots of ``pairing`` from ``entries``, worst with worst; the rest."""
     recorded: dict[Key, list[Entry]] = defaultdict(list)
     for entry in entries:
-        recorded[entry.key].append(entry)
+        recorded[entry_key(entry)].append(entry)
     offenders: dict[Key, list[int]] = defaultdict(list)
     for index, v in enumerate(present):
-        offenders[paths.key(v)].append(index)
-    pairing: list[Entry | None] = [None] * len(present)
+        if pairing[index] is None:
+            offenders[key_of(v)].append(index)
     leftover: list[Entry] = []
     for key, group in recorded.items():
         rule = _rule(key[2])
@@ -181,7 +217,7 @@ def _match(
         for index, entry in zip(indices, group, strict=False):  # the extra entries are the leftover
             pairing[index] = entry
         leftover.extend(group[len(indices) :])
-    return pairing, leftover
+    return leftover
 
 
 def _present(result: GateResult) -> list[Violation]:
@@ -212,8 +248,17 @@ def apply(result: GateResult, baseline: Baseline, root: Path) -> GateResult:
             kept.append(v._replace(baseline_value=entry.value))
         else:
             baselined.append(v)
-    fixed = sorted((_fixed(e, measured[e.path]) for e in leftover), key=lambda f: (f.path, f.symbol, f.rule))
+    fixed = _fixed_offenders(leftover, present, measured, paths)
     return replace(result, violations=tuple(kept), baselined=tuple(baselined), fixed=tuple(fixed))
+
+
+def _fixed_offenders(leftover: Iterable[Entry], present: Sequence[Violation],
+                     measured: dict[str, FileMetrics], paths: _Paths) -> list[FixedOffender]:  # fmt: skip
+    """The unpaired entries whose offender is gone or passes: an entry listed twice is not
+    fixed while its offender is still there."""
+    still = {paths.key(v) for v in present} | {_legacy(paths.key(v)) for v in present}
+    gone = (e for e in leftover if e.key not in still)
+    return sorted((_fixed(e, measured[e.path]) for e in gone), key=lambda f: (f.path, f.symbol, f.rule))
 
 
 def _fixed(entry: Entry, file: FileMetrics) -> FixedOffender:
@@ -222,7 +267,7 @@ def _fixed(entry: Entry, file: FileMetrics) -> FixedOffender:
     metric = rule.metric.value if rule else ""
     if entry.symbol == FILE_SYMBOL:
         return FixedOffender(entry.rule, file.path, file.path, entry.value, getattr(file, metric, None))
-    values = [getattr(fn, metric, None) for fn in file.functions if fn.qualname == entry.symbol]
+    values = [getattr(fn, metric, None) for fn in file.functions if entry.symbol in (fn.id, fn.qualname)]
     return FixedOffender(entry.rule, file.path, entry.symbol, entry.value, values[0] if values else None)
 
 

@@ -157,7 +157,7 @@ def _function_violations(rule: Rule, file: FileMetrics, threshold: float, severi
     code, metric, path = rule.code, rule.metric, file.path
     label, limit = _message_parts(rule, threshold)  # once per file and rule, not per function
     return [
-        Violation(code, metric, path, func.lineno, func.end_lineno, func.qualname, value,
+        Violation(code, metric, path, func.lineno, func.end_lineno, func.id, value,
                   threshold, label + format_number(value) + limit, severity)
         for func, value in zip(failing, map(value_of, failing), strict=True)
     ]  # fmt: skip

@@ -9,6 +9,7 @@ from pathlib import Path
 from radon.metrics import mi_compute
 
 from qualitygate.metrics.cognitive import cognitive_complexities
+from qualitygate.metrics.deep import NoDeepStack, call_with_deep_stack
 from qualitygate.metrics.dependencies import classify
 from qualitygate.metrics.options import MetricOptions  # re-exported: defined apart for the cache
 from qualitygate.metrics.radon_walk import radon_metrics
@@ -23,6 +24,7 @@ from qualitygate.models import (
     FunctionMetrics,
     Halstead,
     RawMetrics,
+    function_ids,
 )
 
 
@@ -55,6 +57,7 @@ def _function_metrics(
     cognitive: int,
     volume: float,
     raw: RawAnalysis,
+    function_id: str,
 ) -> FunctionMetrics:
     node = info.node
     end = node.end_lineno or node.lineno
@@ -73,6 +76,7 @@ def _function_metrics(
         parameters=info.parameters,
         max_nesting=info.max_nesting,
         first_lineno=min([d.lineno for d in node.decorator_list], default=node.lineno),
+        id=function_id,
     )
 
 
@@ -85,6 +89,7 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
     radon = radon_metrics(tree)
     cognitive = cognitive_complexities(tree)
     structure = walk_structure(tree)
+    ids = function_ids(info.qualname for info in structure.functions)
     functions = [
         _function_metrics(
             info,
@@ -92,8 +97,10 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
             cognitive[info.node],
             radon.volume[info.node],
             raw,
+            function_id,
         )
-        for info in structure.functions
+        # The walk meets defs in source order, so the n-th def of a qualname gets ``#n``.
+        for info, function_id in zip(structure.functions, ids, strict=True)
     ]
     deps = (
         classify(structure.imports, options.local_roots)
@@ -131,14 +138,45 @@ def measure_file(file: Path, path: str, options: MetricOptions) -> FileMetrics |
     """Measure one file; every expected problem becomes an AnalysisError naming the path."""
     try:
         source = read_source(file, options.max_file_bytes)
-        return measure_source(source, path, options)
+        return _measure_any_depth(source, path, options)
     except SourceError as exc:
         return AnalysisError(path, exc.line, exc.message)
     except SyntaxError as exc:
         return _syntax_error(path, exc)
     except (ValueError, TypeError) as exc:  # e.g. ast.parse's "source code string cannot contain null bytes"
         return AnalysisError(path, None, f"cannot parse: {exc}")
-    except RecursionError:
-        return AnalysisError(path, None, "too deeply nested to analyse (recursion limit)")
-    except MemoryError:
+    except (RecursionError, MemoryError, NoDeepStack) as exc:
+        return _too_deep_or_too_big(path, exc)
+
+
+def _measure_any_depth(source: str, path: str, options: MetricOptions) -> FileMetrics:
+    """``measure_source``, again on a big stack when the tree is deeper than this thread allows.
+
+    Whatever Python's own parser accepts is measured (issue 12): only the rare file that hits
+    the recursion limit pays for the second run. What the parser itself refuses stays refused.
+    """
+    try:
+        return measure_source(source, path, options)
+    except RecursionError as exc:
+        if _raised_by_parser(exc):
+            raise
+    # Outside the handler: the first attempt's thousand-frame traceback is freed by now.
+    return call_with_deep_stack(measure_source, source, path, options)
+
+
+def _raised_by_parser(exc: BaseException) -> bool:
+    """Whether ``exc`` came from Python's parser (``ast.parse``) rather than from a metric."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code is ast.parse.__code__
+
+
+def _too_deep_or_too_big(path: str, exc: RecursionError | MemoryError | NoDeepStack) -> AnalysisError:
+    """Name what gave up: Python's own parser (it cannot compile the file either), or the metrics."""
+    if _raised_by_parser(exc):
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return AnalysisError(path, None, f"too deeply nested for Python's own parser ({detail})")
+    if isinstance(exc, MemoryError):
         return AnalysisError(path, None, "out of memory while analysing this file")
+    return AnalysisError(path, None, f"too deeply nested to analyse ({str(exc) or 'recursion limit'})")

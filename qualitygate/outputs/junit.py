@@ -46,34 +46,45 @@ def _case_name(code: str, symbol: str) -> str:
     return f"{code} {rule.name if rule else 'rule'}: {symbol}"
 
 
-def _file_cases(file: FileMetrics, context: ReportContext) -> dict[tuple[str, str, int], _Case]:
+def _classnames(result: GateResult) -> dict[str, str]:
+    """Each path's classname; paths that would share one (``a/b.py`` and ``a.b.py``) keep their
+    path instead, so every (classname, name) pair stays unique (GitLab keeps one of a pair)."""
+    paths = {item.path for items in (result.files, result.violations, result.errors) for item in items}
+    named: dict[str, list[str]] = {}
+    for path in sorted(paths):
+        named.setdefault(classname(path), []).append(path)
+    return {path: name if len(group) == 1 else path for name, group in named.items() for path in group}
+
+
+def _file_cases(file: FileMetrics, context: ReportContext, cls: str) -> dict[tuple[str, str, int], _Case]:
     """Every check that ran on one file, keyed like the violations that can fail it."""
-    cls = classname(file.path)
     cases = {
         (rule.code, file.path, 1): _Case(cls, _case_name(rule.code, "(file)"))
         for rule in rules_in_force(context, Scope.FILE)
     }
     for func in sorted(file.functions, key=lambda f: (f.lineno, f.qualname)):
         for rule in rules_in_force(context, Scope.FUNCTION):
-            key = (rule.code, func.qualname, func.lineno)
-            cases[key] = _Case(cls, _case_name(rule.code, func.qualname))
+            # The id, not the qualname: a getter and its setter are two testcases (issue 12).
+            key = (rule.code, func.id, func.lineno)
+            cases[key] = _Case(cls, _case_name(rule.code, func.id))
     return cases
 
 
 def _cases(result: GateResult, context: ReportContext) -> list[_Case]:
     """Passing and failing checks in file order; a violation without a check gets its own case."""
+    names = _classnames(result)
     by_path: dict[str, dict[tuple[str, str, int], _Case]] = {
-        f.path: _file_cases(f, context) for f in result.files
+        f.path: _file_cases(f, context, names[f.path]) for f in result.files
     }
     for v in result.violations:
         cases = by_path.setdefault(v.path, {})
         key = (v.rule, v.symbol, v.line)
         symbol = "(file)" if v.symbol == v.path else v.symbol
-        case = cases.setdefault(key, _Case(classname(v.path), _case_name(v.rule, symbol)))
+        case = cases.setdefault(key, _Case(names[v.path], _case_name(v.rule, symbol)))
         case.violations.append(v)
     for e in result.errors:
         key = ("error", e.message, e.line or 0)
-        by_path.setdefault(e.path, {})[key] = _Case(classname(e.path), "analysis", error=e)
+        by_path.setdefault(e.path, {})[key] = _Case(names[e.path], "analysis", error=e)
     return [case for path in sorted(by_path) for case in by_path[path].values()]
 
 

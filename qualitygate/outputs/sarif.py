@@ -13,6 +13,7 @@ from qualitygate.models import (
     Suggestion,
     SuggestionKind,
     Violation,
+    qualname_of,
 )
 from qualitygate.outputs import ReportContext
 from qualitygate.outputs.common import FINGERPRINT_KEY, fingerprints
@@ -77,7 +78,7 @@ def _location(v: Violation) -> dict[str, Any]:
             "region": {"startLine": v.line, "endLine": max(v.end_line, v.line)},
         },
         "logicalLocations": [
-            {"fullyQualifiedName": v.symbol, "kind": "function" if function else "module"}
+            {"fullyQualifiedName": qualname_of(v.symbol), "kind": "function" if function else "module"}
         ],
     }
 

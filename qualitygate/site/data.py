@@ -69,7 +69,7 @@ def offenders(result: GateResult, thresholds: Thresholds, limit: int = MAX_OFFEN
     """The functions furthest past their thresholds, worst first (ties by path and line)."""
     rules = _rules_by_symbol(result.violations)
     rows = [
-        _function_row(file, func, rules.get((file.path, func.qualname, func.lineno), []), _score(func, thresholds))
+        _function_row(file, func, rules.get((file.path, func.id, func.lineno), []), _score(func, thresholds))
         for file in result.files
         for func in file.functions
     ]

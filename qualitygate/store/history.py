@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -104,8 +105,12 @@ SCHEMA_V1: tuple[str, ...] = (
     "CREATE INDEX run_errors_by_run ON run_errors (run)",
 )
 
+# Version 2: each function's id (its qualname, ``#n`` for the n-th def sharing it: issue 12).
+# Rows recorded before it hold NULL, read back as the qualname.
+SCHEMA_V2: tuple[str, ...] = ("ALTER TABLE function_states ADD COLUMN function_id TEXT",)
+
 # MIGRATIONS[n] takes a database from ``PRAGMA user_version`` n to n + 1. Append, never edit.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (SCHEMA_V1,)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (SCHEMA_V1, SCHEMA_V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -123,11 +128,44 @@ def database_path(root: Path, configured: str) -> Path:
     return path if path.is_absolute() else root / path
 
 
+# SQLite opens these beside the database itself; a FIFO as any of them would block it for good.
+SIDE_FILES = ("", "-journal", "-wal", "-shm")
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def check_files(path: Path, *, create: bool) -> None:
+    """Refuse a database, journal, WAL or shared-memory file that is not a regular file (issue 12)
+    before SQLite opens it: each is only stat-ed, never opened, so nothing here can block."""
+    for suffix in SIDE_FILES:
+        problem = _file_problem(Path(f"{path}{suffix}"), database=not suffix, create=create)
+        if problem:
+            raise HistoryError(problem)
+
+
+def _file_problem(name: Path, *, database: bool, create: bool) -> str | None:
+    try:
+        mode = os.stat(name).st_mode
+    except FileNotFoundError:
+        if database and not create:
+            return f"{name}: no history recorded yet (set track_history = true, then run check)"
+        return None
+    except OSError as exc:
+        return f"{name}: cannot open the history database: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    role = "history_db must name a SQLite file" if database else "SQLite keeps the history database's journal there"
+    return f"{name}: is {_kind(mode)}, not a regular file; {role}"
+
+
 @contextmanager
 def connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
     """An open, migrated connection in autocommit mode (transactions are explicit)."""
-    if not create and not path.is_file():
-        raise HistoryError(f"{path}: no history recorded yet (set track_history = true, then run check)")
+    check_files(path, create=create)
     try:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -247,7 +285,7 @@ def _file_rows(files: Iterable[FileMetrics], root: Path) -> list[FileRow]:
         )  # fmt: skip
         functions: list[Row] = [
             (f.qualname, f.lineno, f.end_lineno, f.cyclomatic_complexity, f.cognitive_complexity,
-             f.maintainability_index, f.halstead_volume, f.length, f.parameters, f.max_nesting)
+             f.maintainability_index, f.halstead_volume, f.length, f.parameters, f.max_nesting, f.id)
             for f in file.functions
         ]  # fmt: skip
         rows.append((_digest(repr(file)), state, functions))
@@ -324,7 +362,7 @@ def _insert_files(con: sqlite3.Connection, run: int, files: Sequence[FileRow]) -
         state_id, new = _state_id(con, "file_states", _FILE_COLUMNS, (digest, *state))
         if new:
             con.executemany(
-                "INSERT INTO function_states VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO function_states VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(state_id, *f) for f in functions],
             )
         links.append((run, state_id))

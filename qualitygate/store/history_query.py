@@ -87,7 +87,7 @@ class FunctionChange:
     """A function whose complexity grew between the first and the last run of the window."""
 
     path: str
-    qualname: str
+    qualname: str  # the function's id: ``#n`` tells the n-th def of a qualname (issue 12)
     lineno: int
     cognitive_before: int
     cognitive_after: int
@@ -176,7 +176,7 @@ def file_series(con: sqlite3.Connection, since: float) -> dict[str, list[tuple[i
 
 
 _FUNCTIONS_OF_RUN = """
-    SELECT s.path, f.qualname, f.lineno, f.cognitive_complexity, f.cyclomatic_complexity,
+    SELECT s.path, coalesce(f.function_id, f.qualname), f.lineno, f.cognitive_complexity, f.cyclomatic_complexity,
            f.maintainability_index
     FROM run_files rf JOIN file_states s ON s.id = rf.file_state
     JOIN function_states f ON f.file_state = s.id
@@ -188,7 +188,7 @@ def _functions(con: sqlite3.Connection, run: int, other: int) -> dict[tuple[str,
     """Functions of ``run`` in files whose state differs in ``other`` (the rest cannot have changed)."""
     found: dict[tuple[str, str], tuple[int, int, int, float]] = {}
     for path, qualname, lineno, cognitive, cyclomatic, mi in con.execute(_FUNCTIONS_OF_RUN, (run, other)):
-        # Two defs may share a qualname (a property's getter and setter): keep the harder one.
+        # Runs recorded before function ids name a getter and its setter alike: keep the harder.
         current = found.get((path, qualname))
         if current is None or (cognitive, cyclomatic) > current[1:3]:
             found[(path, qualname)] = (lineno, cognitive, cyclomatic, mi)

@@ -16,6 +16,7 @@ from qualitygate.models import (
     SuggestionKind,
     Violation,
     format_number,
+    qualname_of,
 )
 from qualitygate.store.answers import AnswerCache, request_key
 from qualitygate.suggestions.ai_client import ChatClient, RequestFailed
@@ -67,23 +68,23 @@ def select_targets(result: GateResult, text: SourceText, limit: int) -> list[Tar
     """At most ``limit`` functions, worst first; nested ones that overlap a pick are skipped."""
     files = {f.path: f for f in result.files}
     picked: list[Target] = []
-    for (path, qualname, line), found in _function_violations(result).items():
+    for (path, function_id, line), found in _function_violations(result).items():
         if len(picked) >= limit:
             break
         source, file = text(path), files.get(path)
         if source is None or file is None:
             continue
-        located = _locate(file, qualname, line)
+        located = _locate(file, function_id, line)
         if located is None or _overlaps_any(picked, path, located[0]):
             continue
         picked.append(Target(path, source, file, located[0], located[1], found[0]))
     return picked
 
 
-def _locate(file: FileMetrics, qualname: str, line: int) -> tuple[FunctionMetrics, int] | None:
+def _locate(file: FileMetrics, function_id: str, line: int) -> tuple[FunctionMetrics, int] | None:
     """The measured function at ``line`` and its index among the defs sharing its qualname."""
-    same = [f for f in file.functions if f.qualname == qualname]
-    function = next((f for f in same if f.lineno == line), None)
+    same = [f for f in file.functions if f.qualname == qualname_of(function_id)]
+    function = next((f for f in same if f.id == function_id and f.lineno == line), None)
     return None if function is None else (function, same.index(function))
 
 
@@ -100,9 +101,9 @@ def _overlaps(target: Target, path: str, start: int, end: int) -> bool:
 def _request(target: Target, result: GateResult, advice: Sequence[Suggestion]) -> Request:
     f = target.function
     mine = tuple(v for v in worst_first(result.violations)
-                 if v.path == target.path and v.symbol == f.qualname and v.line == f.lineno)  # fmt: skip
+                 if v.path == target.path and v.symbol == f.id and v.line == f.lineno)  # fmt: skip
     texts = tuple(s.text for s in advice
-                  if s.path == target.path and s.qualname == f.qualname and s.line == f.lineno)  # fmt: skip
+                  if s.path == target.path and s.qualname == f.id and s.line == f.lineno)  # fmt: skip
     return Request(target.path, f, mine, original_source(target), texts)
 
 

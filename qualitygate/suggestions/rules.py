@@ -172,7 +172,7 @@ def function_advice(v: Violation, func: FunctionMetrics, costs: list[CostSummary
 
 _LINE = operator.attrgetter("lineno")
 _COMPLEXITY = operator.attrgetter("cyclomatic_complexity")
-_PLACE = operator.attrgetter("qualname", "lineno")  # how a violation names its function
+_PLACE = operator.attrgetter("id", "lineno")  # how a violation names its function
 
 
 def file_advice(v: Violation, file: FileMetrics) -> str:
