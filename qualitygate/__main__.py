@@ -40,7 +40,9 @@ def _flushed(code: int) -> int:
         except OSError as exc:  # a full disk, a file-size limit: the report is cut short
             _silence(stream)
             if stream is not sys.stderr:
-                _say(f"qualitygate: error: cannot write the report: {exc.strerror or exc}\n")
+                from qualitygate.paths import one_line  # an OSError names its file
+
+                _say(f"qualitygate: error: cannot write the report: {one_line(str(exc.strerror or exc))}\n")
             return EXIT_USAGE  # an output error, as with --format NAME:PATH (issue 12)
     return code
 

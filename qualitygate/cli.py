@@ -5,7 +5,9 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -24,6 +26,10 @@ from qualitygate.gate.rules import (
     DEFAULT_COMPLEXITY,
     DEFAULT_MAINTAINABILITY,
 )
+from qualitygate.paths import one_line
+
+if TYPE_CHECKING:
+    from qualitygate.outputs.write import OutputSpec
 
 PRE_COMMIT = "--pre-commit"  # the hook's flag: file names only after '--' (hook_problem)
 CONFIG_HELP = "Read settings from this TOML file instead of the nearest pyproject.toml."
@@ -129,7 +135,9 @@ def check(
         shard=parse_shard(shard) if shard else None,
         suggest=suggest,
     )
-    raise SystemExit(run_check(settings, paths, outputs, options))
+    with _log_stderr(outputs):
+        code = run_check(settings, paths, outputs, options)
+    raise SystemExit(code)
 
 
 @main.command()
@@ -142,7 +150,9 @@ def baseline(paths: tuple[Path, ...], prune: bool, jobs: int | None, config: Pat
     settings = load(config, paths, jobs=jobs)
     from qualitygate.pipeline import run_baseline
 
-    raise SystemExit(run_baseline(settings, paths, prune))
+    with _log_stderr(()):
+        code = run_baseline(settings, paths, prune)
+    raise SystemExit(code)
 
 
 FORMAT_HELP = "Output format, repeatable; no PATH means stdout. Default: text."
@@ -161,7 +171,10 @@ def merge(reports: tuple[Path, ...], formats: tuple[str, ...], expect: int | Non
     if expect is not None and len(reports) != expect:
         raise UsageError(f"merge --expect {expect}: got {len(reports)} reports; is a shard missing?")
     settings = load(config, [])
-    raise SystemExit(run_merge(settings, reports, parse_outputs(formats)))
+    outputs = parse_outputs(formats)
+    with _log_stderr(outputs):
+        code = run_merge(settings, reports, outputs)
+    raise SystemExit(code)
 
 
 @main.command()
@@ -189,7 +202,9 @@ def report(paths: tuple[Path, ...], output_dir: Path, days: int | None, no_cache
     from qualitygate.pipeline import run_report
 
     settings = load(config, paths)
-    raise SystemExit(run_report(settings, paths, output_dir, days=days, use_cache=not no_cache))
+    with _log_stderr(()):
+        code = run_report(settings, paths, output_dir, days=days, use_cache=not no_cache)
+    raise SystemExit(code)
 
 
 @main.command()
@@ -203,7 +218,17 @@ def suggest(paths: tuple[Path, ...], apply_: bool, output: Path | None, no_cache
     from qualitygate.pipeline import run_suggest
 
     settings = load(config, paths)
-    raise SystemExit(run_suggest(settings, paths, apply=apply_, output=output, use_cache=not no_cache))
+    with _log_stderr(()):
+        code = run_suggest(settings, paths, apply=apply_, output=output, use_cache=not no_cache)
+    raise SystemExit(code)
+
+
+def _log_stderr(outputs: Sequence[OutputSpec]) -> AbstractContextManager[None]:
+    """Every message on stderr as one line that starts no workflow command, and with
+    ``--format github`` each warning a ``::warning`` command (issue 12)."""
+    from qualitygate.outputs.github import log_stderr
+
+    return log_stderr(commands=any(spec.name == "github" for spec in outputs))
 
 
 
@@ -240,7 +265,7 @@ def run(argv: Sequence[str]) -> int:
     """The command line's exit code; the hook's file names are checked before any is parsed."""
     problem = hook_problem(argv)
     if problem is not None:
-        click.echo(f"qualitygate: error: {problem}", err=True)
+        click.echo(f"qualitygate: error: {one_line(problem)}", err=True)
         return EXIT_USAGE
     return _guarded(argv)
 
@@ -254,10 +279,10 @@ def _guarded(argv: Sequence[str]) -> int:
     except click.exceptions.Abort as exc:  # click's wrapping of KeyboardInterrupt and Terminated
         return _interrupted(exc.__cause__)
     except click.ClickException as exc:
-        exc.show()
+        _one_line_message(exc).show()
         return EXIT_USAGE
     except QualityGateError as exc:
-        click.echo(f"qualitygate: error: {exc}", err=True)
+        click.echo(f"qualitygate: error: {one_line(str(exc))}", err=True)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
@@ -266,10 +291,19 @@ def _guarded(argv: Sequence[str]) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: say what broke, ask for a report
         click.echo(
-            f"qualitygate: internal error: {type(exc).__name__}: {exc}\n"
+            f"qualitygate: internal error: {type(exc).__name__}: {one_line(str(exc))}\n"
             "Please report this at https://github.com/qualitygate/qualitygate/issues "
             "with the command you ran.",
             err=True,
         )
         return EXIT_INTERNAL
     return code if isinstance(code, int) else 0
+
+
+def _one_line_message(exc: click.ClickException) -> click.ClickException:
+    """click's error with what it quotes from the command line (an option, a path) on one line
+    that starts no workflow command: a file name may hold a line break (issue 12)."""
+    exc.message = one_line(exc.message)
+    if isinstance(exc, click.FileError):
+        exc.ui_filename = one_line(exc.ui_filename)
+    return exc

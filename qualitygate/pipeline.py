@@ -41,7 +41,7 @@ def _discover_jobs(
     )
     jobs = list(zip(found.files, found.shown, strict=True))
     if not jobs and not found.errors:
-        shown = " ".join(str(p) for p in paths) or "."
+        shown = " ".join(display_path(Path(p)) for p in paths) or "."
         print(f"qualitygate: warning: no Python files found in {shown}", file=stderr)
     return jobs, list(found.errors)
 

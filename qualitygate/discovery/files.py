@@ -9,7 +9,7 @@ from typing import NamedTuple
 from qualitygate.discovery.globs import GlobSet, compile_globs
 from qualitygate.errors import UsageError
 from qualitygate.models import AnalysisError
-from qualitygate.paths import display_path, printable
+from qualitygate.paths import printable, raw_display_path
 
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
@@ -193,7 +193,7 @@ def _absolute(path: Path) -> Path:
 def _expand(given: Path, keep: _Filter) -> Iterator[_Item]:
     problem = _symlink_problem(given)
     if problem is not None:
-        yield display_path(given), given, problem
+        yield raw_display_path(given), given, problem
         return
     if not os.path.lexists(given):
         raise UsageError(f"{given}: no such file or directory")
@@ -206,7 +206,7 @@ def _expand(given: Path, keep: _Filter) -> Iterator[_Item]:
         yield from _walk(given, keep.without_gitignore() if ignored else keep)
     elif not keep.excluded(absolute, is_dir=False):
         # A file named explicitly (pre-commit passes tracked files) is kept whatever the include globs.
-        yield display_path(given), given, None
+        yield raw_display_path(given), given, None
 
 
 def _loop_or(exc: OSError, fallback: str) -> str:
@@ -240,7 +240,7 @@ def _walk(top: Path, keep: _Filter) -> Iterator[_Item]:
                 entries = list(listing)
         except OSError as exc:
             unlisted = Path(exc.filename or top)
-            yield display_path(unlisted), unlisted, f"cannot list directory: {exc.strerror}"
+            yield raw_display_path(unlisted), unlisted, f"cannot list directory: {exc.strerror}"
             continue
         ignores = folder.ignores + keep.own_ignores(folder, (entry.name for entry in entries))
         yield from _python_files(folder, entries, ignores, keep)
@@ -254,7 +254,7 @@ def _python_files(
     if not files:
         return
     here = Path(folder.path)
-    shown = display_path(here)
+    shown = raw_display_path(here)
     for entry in files:
         path = here / entry.name
         problem = _symlink_problem(path) if _is_link(entry) else None

@@ -1,14 +1,25 @@
-"""GitHub Actions workflow commands: annotations, worst first, within GitHub's per-step limits."""
+"""GitHub Actions workflow commands: annotations, worst first, within GitHub's per-step limits.
+
+The runner reads every line of a step's output as a possible command (``::name props::data`` at
+the start of a line, ``##[name]`` anywhere), so no line written here starts one unless it is meant
+to: properties and data are escaped as @actions/core escapes them, and every other line is
+``paths.one_line`` (control characters spelled ``\\x0d``, a leading ``::`` and ``##[`` defused).
+"""
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TextIO
+import io
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, redirect_stderr
+from typing import TextIO, cast
 
 from qualitygate.gate.result import worst_first
 from qualitygate.models import AnalysisError, GateResult, Severity, Violation
 from qualitygate.outputs import ReportContext
 from qualitygate.outputs.common import rule_for
 from qualitygate.outputs.text import summary_line
+from qualitygate.paths import one_line
 
 # GitHub keeps 10 error and 10 warning annotations per step and drops the rest (docs:
 # "Workflow commands for GitHub Actions", annotation limits).
@@ -54,18 +65,14 @@ def _error_command(e: AnalysisError) -> str:
     return command("error", e.message, props)
 
 
-def _one_line(text: str) -> str:
-    # A log line starts with a word and holds no line break, so no path can start a command.
-    return text.replace("\r", "\\r").replace("\n", "\\n")
-
-
 def _plain(v: Violation) -> str:
-    return _one_line(f"{v.severity.value}: {v.path}:{v.line}: {v.rule} {_message(v)}")
+    # A log line starts with a word and holds no line break, so no path can start a command.
+    return one_line(f"{v.severity.value}: {v.path}:{v.line}: {v.rule} {_message(v)}")
 
 
 def _plain_error(e: AnalysisError) -> str:
     where = f"{e.path}:{e.line}" if e.line else e.path
-    return _one_line(f"error: {where}: {e.message}")
+    return one_line(f"error: {where}: {e.message}")
 
 
 def _findings(result: GateResult) -> dict[str, list[tuple[str, str]]]:
@@ -100,3 +107,86 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     if any(more.values()):
         lines.append(_overflow_notice(more))
     stream.write("".join(line + "\n" for line in lines))
+
+
+# What qualitygate writes to stderr as a warning: about one file and line (a suppression comment),
+# or about the run. Under --format github each becomes a ``::warning`` annotation.
+_RUN_WARNING = re.compile(r"qualitygate: warning: (?P<message>.*)", re.DOTALL)
+_FILE_WARNING = re.compile(r"(?P<file>.+?):(?P<line>[0-9]+): warning: (?P<message>.*)", re.DOTALL)
+
+
+def log_line(message: str) -> str:
+    """One stderr message as the runner should read it: a warning as a ``::warning`` command with
+    escaped properties, anything else as a plain line that starts no command."""
+    found = _RUN_WARNING.fullmatch(message)
+    if found:
+        return command("warning", one_line(found["message"]), {"title": "qualitygate"})
+    found = _FILE_WARNING.fullmatch(message)
+    if found:
+        props = {"file": found["file"], "line": found["line"], "title": "qualitygate"}
+        return command("warning", one_line(found["message"]), props)
+    return one_line(message)
+
+
+class LogStream(io.TextIOBase):
+    """A stream that writes each message (what is written up to a newline) as one line, made by
+    ``line``: a line break inside a message is spelled, never written."""
+
+    def __init__(self, stream: TextIO, line: Callable[[str], str]) -> None:
+        super().__init__()
+        self._stream = stream
+        self._line = line
+        self._pending: list[str] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False  # a log: no progress bar, which redraws itself with carriage returns
+
+    def write(self, text: str) -> int:
+        """Hold ``text`` until the message ends with a newline, then write it as one line."""
+        if not text.endswith("\n"):
+            self._pending.append(text)
+            return len(text)
+        self._pending.append(text[:-1])
+        message = "".join(self._pending)
+        self._pending.clear()
+        self._stream.write(self._line(message) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def close(self) -> None:
+        """Write a message left without its newline; the stream underneath stays open, and one
+        that cannot be written any more (a closed pipe, a full disk) has nothing more to say."""
+        try:
+            if self._pending:
+                self.write("\n")
+        except (OSError, ValueError):
+            pass
+
+
+@contextmanager
+def log_stderr(commands: bool) -> Iterator[None]:
+    """While the block runs, stderr as a CI log: every message on one line that starts no
+    workflow command, and with ``commands`` (--format github) every warning a ``::warning``
+    command. A terminal is left alone unless ``commands``: no CI reads it, and it has a bar."""
+    stream = sys.stderr
+    if stream is None or (not commands and _is_terminal(stream)):
+        yield
+        return
+    log = LogStream(stream, log_line if commands else one_line)
+    try:
+        with redirect_stderr(cast(TextIO, log)):
+            yield
+    finally:
+        log.close()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a stand-in without isatty, or a closed stream
+        return False

@@ -1,6 +1,13 @@
-"""A Markdown job summary: the verdict, counts per metric and the worst offenders, under 1 MiB."""
+"""A Markdown job summary: the verdict, counts per metric and the worst offenders, under 1 MiB.
+
+Names are code spans whose backtick fence is longer than any backtick run inside (CommonMark), so
+nothing in a name is markup; messages are text with every character that could start markup
+backslash-escaped; a table cell escapes ``|``. Control characters never reach the Markdown: they
+are spelled ``\\x0d`` by ``paths.one_line`` (a lone CR would start a new line).
+"""
 from __future__ import annotations
 
+import re
 from typing import TextIO
 from urllib.parse import quote
 
@@ -16,6 +23,7 @@ from qualitygate.models import (
 )
 from qualitygate.outputs import ReportContext
 from qualitygate.outputs.common import rule_for
+from qualitygate.paths import one_line
 
 # GitHub refuses a step summary over 1 MiB ("Adding a job summary"); stay under it with room.
 MAX_BYTES = 1024 * 1024 - 4096
@@ -23,15 +31,31 @@ MAX_ROWS = 100
 _MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️"}
 
 
+_BACKTICKS = re.compile("`+")
+# Inline markup a message could start (HTML, entities, links, images, emphasis, code, GFM
+# strikethrough); a message never starts a line, so block markup needs nothing. ``|`` is _cell's.
+_MARKUP = re.compile(r"([\\`*_\[\]<>&!~])")
+
+
 def _cell(text: str) -> str:
-    """Text safe inside a table cell: a pipe would start a new cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Markdown safe inside a GFM table cell: a pipe would start a new cell, even in a code span
+    (GitHub and markdown-it take ``\\|`` out before reading the cell)."""
+    return text.replace("|", "\\|")
 
 
 def _code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
-    return _cell(f"{fence}{pad}{text}{pad}{fence}")
+    """A code span showing ``text`` as it is: fenced by more backticks than its longest run, and
+    padded with a space when it starts or ends with a backtick or a space (one is stripped from
+    each end of a span that is not all spaces)."""
+    text = one_line(text)
+    fence = "`" * (max(map(len, _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text.strip(" ") and (text[0] in "` " or text[-1] in "` ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _text(text: str) -> str:
+    """A message as plain text: on one line, no character of it read as markup."""
+    return _MARKUP.sub(r"\\\1", one_line(text))
 
 
 def _plural(n: int, word: str) -> str:
@@ -74,9 +98,9 @@ def _metric_table(violations: tuple[Violation, ...]) -> list[str]:
 def _offender_row(v: Violation, context: ReportContext) -> str:
     rule = rule_for(v.rule)
     name = f"{v.rule} {rule.name}" if rule else v.rule
-    symbol = "(file)" if v.symbol == v.path else _code(v.symbol)
+    symbol = "(file)" if v.symbol == v.path else _cell(_code(v.symbol))
     return (
-        f"| {_MARK[v.severity]} | {name} | {_link(v.path, v.line, context)} | {symbol} | "
+        f"| {_MARK[v.severity]} | {name} | {_cell(_link(v.path, v.line, context))} | {symbol} | "
         f"{format_number(v.value)} | {v.comparison} {format_number(v.threshold)} | "
         f"{v.excess:.0%} |"
     )
@@ -100,18 +124,21 @@ def _errors(result: GateResult) -> Section:
     rows = []
     for e in result.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
-        rows.append(f"| {_code(where)} | {_cell(e.message)} |")
+        rows.append(f"| {_cell(_code(where))} | {_cell(_text(e.message))} |")
     return ["", "### Files not analysed", "", "| location | reason |", "|---|---|"], rows
 
 
 def _suggestion_row(s: Suggestion, context: ReportContext) -> str:
     symbol = f" {_code(s.qualname)}" if s.qualname else ""
-    row = f"- {_link(s.path, s.line, context)} {s.rule}{symbol}: {s.text}"
+    # The advice's own code spans (names from the code, which hold no backtick) are kept.
+    row = f"- {_link(s.path, s.line, context)} {s.rule}{symbol}: {one_line(s.text)}"
     if s.kind is not SuggestionKind.AI or not s.patch:
         return row
-    fence = "````" if "```" in s.patch else "```"
+    # Longer than any backtick run in the patch, so no line of it can close the block.
+    fence = "`" * max(3, max(map(len, _BACKTICKS.findall(s.patch)), default=0) + 1)
+    patch = s.patch if s.patch.endswith("\n") else s.patch + "\n"
     return (f"{row}\n\n<details><summary>Verified patch</summary>\n\n{fence}diff\n"
-            f"{s.patch}{fence}\n\n</details>\n")  # fmt: skip
+            f"{patch}{fence}\n\n</details>\n")  # fmt: skip
 
 
 def _suggestions(result: GateResult, context: ReportContext) -> Section:

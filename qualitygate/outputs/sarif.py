@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -25,11 +26,35 @@ SCHEMA_URI = (
 INFORMATION_URI = "https://github.com/qualitygate/qualitygate"
 
 
+# The escapes of ``paths.printable``: a doubled backslash, ``\xNN`` (a byte: one not UTF-8, a
+# control character, or a ``:`` or ``[`` a CI log would misread) and ``\uNNNN`` (a character).
+_SPELLED = re.compile(r"\\(\\|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4})")
+
+
+def _escape_bytes(escape: str) -> bytes:
+    """The bytes one escape stands for: ``\\`` one backslash, ``xNN`` the byte, ``uNNNN`` UTF-8."""
+    if escape == "\\":
+        return b"\\"
+    code = int(escape[1:], 16)
+    return bytes([code]) if escape[0] == "x" else chr(code).encode("utf-8", "surrogatepass")
+
+
+def name_bytes(path: str) -> bytes:
+    """The bytes of the file a report path names: the inverse of ``paths.printable`` (issue 12)."""
+    out, start = bytearray(), 0
+    for match in _SPELLED.finditer(path):
+        out += path[start : match.start()].encode("utf-8", "surrogatepass")
+        out += _escape_bytes(match.group(1))
+        start = match.end()
+    return bytes(out + path[start:].encode("utf-8", "surrogatepass"))
+
+
 def artifact_uri(path: str) -> str:
-    """A URI reference for a report path: relative stays relative; ``%``, ``,``, ``:`` escaped."""
-    if path.startswith("/"):
-        return "file://" + quote(path, safe="/")
-    return quote(path, safe="/")
+    """A URI reference for a report path: relative stays relative. Every byte of the real name
+    but letters, digits, ``-._~`` and ``/`` is percent-encoded (``%FF`` for a byte that is not
+    UTF-8; ``%25``, ``%20``, ``%23``, ``%3F``, ``%3A`` and control characters too)."""
+    encoded = quote(name_bytes(path), safe="/")
+    return "file://" + encoded if path.startswith("/") else encoded
 
 
 def _artifact(path: str) -> dict[str, str]:

@@ -1,4 +1,10 @@
-"""Human-readable output: violations grouped by file, then a one-line summary."""
+"""Human-readable output: violations grouped by file, then a one-line summary.
+
+Every name and message goes through ``paths.one_line``: one line each, with no control character
+(a file name's CR or ESC is spelled ``\\x0d``, ``\\x1b``) and nothing a CI log reads as a command.
+Report paths are already spelled so by ``paths.printable``; this covers what a baseline or a shard
+report brings in, and messages.
+"""
 from __future__ import annotations
 
 import operator
@@ -8,6 +14,7 @@ from typing import TextIO
 from qualitygate.gate.rules import RULES
 from qualitygate.models import GateResult, Severity, SuggestionKind, Violation, format_number
 from qualitygate.outputs import ReportContext
+from qualitygate.paths import one_line
 
 _RED, _YELLOW, _GREEN, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[32m", "\033[1m", "\033[0m"
 
@@ -27,7 +34,8 @@ def _violation_line(v: Violation, color: bool, info: bool = False) -> str:
         note = f" (worse than the baseline's {format_number(v.baseline_value)})"
     # The metric's name and comparison by its rule: str keys (2,000 lines on the stdlib).
     metric, comparison = _METRIC_OF.get(v.rule) or (v.metric.value, v.comparison)
-    return f"{v.path}:{v.line}: {code}{kind} {v.symbol} {metric} {value} {comparison} {threshold}{note}"
+    where, symbol = one_line(v.path), one_line(v.symbol)
+    return f"{where}:{v.line}: {code}{kind} {symbol} {metric} {value} {comparison} {threshold}{note}"
 
 
 _METRIC_OF = {rule.code: (rule.metric.value, rule.symbol) for rule in RULES}
@@ -40,7 +48,7 @@ def _fixed_lines(result: GateResult) -> list[str]:
     lines = ["fixed since the baseline (run 'qualitygate baseline --prune' to tighten it):"]
     for f in result.fixed:
         now = "gone" if f.value is None else f"now {format_number(f.value)}"
-        lines.append(f"  {f.path}: {f.rule} {f.symbol} was {format_number(f.recorded)}, {now}")
+        lines.append(f"  {one_line(f.path)}: {f.rule} {one_line(f.symbol)} was {format_number(f.recorded)}, {now}")
     return [*lines, ""]
 
 
@@ -48,9 +56,9 @@ def _suggestion_lines(result: GateResult) -> dict[tuple[str, str, int, str], lis
     """Indented advice lines per violation (issue 6): the rule-based one, then any AI rewrite."""
     found: dict[tuple[str, str, int, str], list[str]] = {}
     for s in result.suggestions:
-        text = f"    suggestion: {s.text}"
+        text = f"    suggestion: {one_line(s.text)}"
         if s.kind is SuggestionKind.AI:
-            text = f"    {s.text}; `qualitygate suggest {s.path}` prints the patch"
+            text = f"    {one_line(s.text)}; `qualitygate suggest {one_line(s.path)}` prints the patch"
         found.setdefault((s.path, s.rule, s.line, s.qualname or s.path), []).append(text)
     return found
 
@@ -66,8 +74,8 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
                           *advice.get((v.path, v.rule, v.line, v.symbol), ()))]  # fmt: skip
     lines += [(v.path, _violation_line(v, context.color, info=True)) for v in result.informational]
     for e in result.errors:
-        where = f"{e.path}:{e.line}" if e.line else e.path
-        lines.append((e.path, f"{where}: {_paint('error', _RED, context.color)} {e.message}"))
+        where = one_line(f"{e.path}:{e.line}" if e.line else e.path)
+        lines.append((e.path, f"{where}: {_paint('error', _RED, context.color)} {one_line(e.message)}"))
     lines.sort(key=_PATH)
     # One write of the whole report: 6,000 writes of a line each cost more than making it.
     out: list[str] = []

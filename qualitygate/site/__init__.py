@@ -1,6 +1,7 @@
 """The ``report`` command's outputs: an HTML page with trends, its data as JSON, Markdown docs."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -46,7 +47,7 @@ def generated_at() -> str:
 
 def _history(settings: Settings, days: int | None) -> tuple[HistoryView | None, dict[str, list[tuple[int, float]]], list[str]]:
     database = database_path(settings.root, settings.history_db)
-    if not database.is_file():
+    if not os.path.exists(database):  # a FIFO or a folder there is named in a warning, below
         return None, {}, []
     try:
         return load_history(database, days), load_file_series(database, days), []
@@ -60,6 +61,22 @@ def _write(path: Path, content: str) -> None:
         path.write_text(content, encoding="utf-8", newline="\n")
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def make_folder(folder: Path) -> None:
+    """Create the output folder; a symlink there is followed, as atomic writes write through a
+    link to its file: a dangling one names the folder to create, a loop is refused by name."""
+    try:
+        os.path.realpath(folder, strict=True)
+    except OSError as exc:  # absent, or a dangling link: created below, at the link's target
+        if exc.errno == errno.ELOOP:
+            raise UsageError(f"{folder}: cannot write the report: a symbolic link loop") from None
+    target = Path(os.path.realpath(folder))
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        where = f" into the symbolic link's target {target}" if os.path.islink(folder) else ""
+        raise UsageError(f"{folder}: cannot write the report{where}: {exc.strerror or exc}") from None
 
 
 def write_docs(result: GateResult, thresholds: Thresholds, root: Path, folder: Path) -> int:
@@ -101,6 +118,7 @@ def write_report(result: GateResult, settings: Settings, output_dir: Path, days:
         result, thresholds, project=settings.root.name or str(settings.root), version=__version__,
         generated_at=generated_at(), history=history, series=by_path,
     )  # fmt: skip
+    make_folder(output_dir)
     html, data = output_dir / HTML_NAME, output_dir / DATA_NAME
     _write(html, render(document))
     _write(data, json.dumps(document, ensure_ascii=False, indent=1) + "\n")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,9 +46,24 @@ def module_name(relative: str) -> str:
     return ".".join(p for p in parts if p not in ("..", ".")) or relative
 
 
+MAX_BASE = 120  # characters (ASCII): far below the 255-byte name limit, even with "-N.md" added
+_HEAD = 40  # a long name keeps its start and its end (the module itself) around a digest
+
+
+def _short(base: str, module: str) -> str:
+    """A long name cut in the middle, where a digest of the whole module name keeps it unique and
+    the same from run to run (issue 12: past 255 bytes the page could not be written)."""
+    if len(base) <= MAX_BASE:
+        return base
+    digest = hashlib.blake2b(module.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    tail = base[-(MAX_BASE - _HEAD - len(digest) - 2) :]
+    return f"{base[:_HEAD]}-{digest}-{tail}"
+
+
 def page_name(module: str, taken: set[str]) -> str:
-    """A portable file name for a module (paths may hold anything, even markup)."""
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", module).strip("._") or "module"
+    """A portable file name for a module (paths may hold anything, even markup), at most
+    ``MAX_BASE`` characters before its ``.md``, however deep the module."""
+    base = _short(re.sub(r"[^A-Za-z0-9._-]+", "_", module).strip("._") or "module", module)
     name, number = f"{base}.md", 2
     while name in taken:
         name, number = f"{base}-{number}.md", number + 1

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from qualitygate import __version__
@@ -167,6 +168,8 @@ class MetricsCache:
             stat = os.stat(file)
         except OSError:
             return None  # measuring reports the problem
+        if not S_ISREG(stat.st_mode):
+            return None  # a FIFO or a device would block or never end the hash; measuring says so
         entry = self.store.get(key)
         stored = entries.stamp_of(entry)
         if stored is not None and stored[:2] == (stat.st_size, stat.st_mtime_ns):

@@ -128,44 +128,27 @@ def database_path(root: Path, configured: str) -> Path:
     return path if path.is_absolute() else root / path
 
 
-# SQLite opens these beside the database itself; a FIFO as any of them would block it for good.
-SIDE_FILES = ("", "-journal", "-wal", "-shm")
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
-          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
-
-
-def check_files(path: Path, *, create: bool) -> None:
-    """Refuse a database, journal, WAL or shared-memory file that is not a regular file (issue 12)
-    before SQLite opens it: each is only stat-ed, never opened, so nothing here can block."""
-    for suffix in SIDE_FILES:
-        problem = _file_problem(Path(f"{path}{suffix}"), database=not suffix, create=create)
-        if problem:
-            raise HistoryError(problem)
-
-
-def _file_problem(name: Path, *, database: bool, create: bool) -> str | None:
-    try:
-        mode = os.stat(name).st_mode
-    except FileNotFoundError:
-        if database and not create:
-            return f"{name}: no history recorded yet (set track_history = true, then run check)"
-        return None
-    except OSError as exc:
-        return f"{name}: cannot open the history database: {exc.strerror or exc}"
-    if stat.S_ISREG(mode):
-        return None
-    role = "history_db must name a SQLite file" if database else "SQLite keeps the history database's journal there"
-    return f"{name}: is {_kind(mode)}, not a regular file; {role}"
+def check_files(path: Path) -> None:
+    """Refuse a database or journal that is not a regular file before SQLite opens it (issue 12):
+    each is only stat-ed, never opened, so a FIFO there (which SQLite would wait on) cannot block."""
+    for name in (f"{path}{suffix}" for suffix in ("", "-journal", "-wal", "-shm")):
+        try:
+            mode = os.stat(name).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise HistoryError(f"{name}: cannot open the history database: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(mode):
+            raise HistoryError(f"{name}: not a regular file (a directory, FIFO, device or socket); "
+                               "history_db must name a SQLite database file")  # fmt: skip
 
 
 @contextmanager
 def connect(path: Path, *, create: bool) -> Iterator[sqlite3.Connection]:
     """An open, migrated connection in autocommit mode (transactions are explicit)."""
-    check_files(path, create=create)
+    if not create and not os.path.exists(path):
+        raise HistoryError(f"{path}: no history recorded yet (set track_history = true, then run check)")
+    check_files(path)
     try:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)

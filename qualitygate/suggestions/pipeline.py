@@ -136,6 +136,19 @@ def _rule_advice(
             cache.save()
 
 
+def _advice_at_any_depth(
+    result: GateResult, files: SourceFiles, context: SuggestContext, out: Console
+) -> list[Suggestion]:
+    """``_rule_advice``, again on a big stack when the code is nested past the recursion limit
+    (issue 12: what CPython compiles gets advice too, as it gets metrics)."""
+    try:
+        return _rule_advice(result, files, context, out)
+    except RecursionError:
+        from qualitygate.metrics.deep import call_with_deep_stack
+
+        return call_with_deep_stack(_rule_advice, result, files, context, out)
+
+
 def ai_rewrites(
     result: GateResult,
     advice: Sequence[Suggestion],
@@ -179,7 +192,7 @@ def check_suggestions(
     out = console(stderr, settings.ai, context.env)
     files = SourceFiles(settings.max_file_bytes)
     try:
-        found = _rule_advice(result, files, context, out)
+        found = _advice_at_any_depth(result, files, context, out)
     except Exception as exc:  # noqa: BLE001 - advice must never change the verdict or exit code
         out.warn(f"rule-based suggestions failed ({type(exc).__name__}: {exc}); please report this")
         found = []
