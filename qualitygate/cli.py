@@ -89,10 +89,15 @@ def main() -> None:
 @click.option("--complexity-threshold", type=click.IntRange(min=0), help=f"Maximum cyclomatic complexity per function (default {DEFAULT_COMPLEXITY}).")
 @click.option("--cognitive-threshold", type=click.IntRange(min=0), help=f"Maximum cognitive complexity per function (default {DEFAULT_COGNITIVE_COMPLEXITY}).")
 @click.option("--function-maintainability-threshold", type=FINITE, help="Minimum maintainability index per function (off by default).")
+@click.option("--coverage-file", type=click.Path(path_type=Path, dir_okay=False), help="Cobertura XML or coverage.py JSON: report line coverage and CRAP per function.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
 @click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:PATH]", help="Output format, repeatable; no PATH means stdout. Default: text.")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
 @click.option("--diff", "diff_ref", metavar="REF", help="Gate only functions and files changed since the merge-base with REF.")
+@click.option("--diff-policy", type=click.Choice(["new-code", "touched"]), default="new-code", show_default=True,
+              help="With --diff: new-code passes an offender that failed at the merge-base and got no worse; touched fails every changed offender.")
+@click.option("--fail-on-worse", is_flag=True, help="With --diff: also fail a changed function that got worse than at the merge-base, even under its threshold.")
+@click.option("--worse-tolerance", type=click.FloatRange(min=0), default=0.0, help="How much worse --fail-on-worse allows (default 0).")
 @click.option("--no-baseline", is_flag=True, help="Ignore the baseline file even if it exists.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the metrics cache.")
 @click.option("--shard", metavar="K/N", help="Analyse only the K-th of N stable slices of the files (1-based).")
@@ -104,10 +109,14 @@ def check(
     complexity_threshold: int | None,
     cognitive_threshold: int | None,
     function_maintainability_threshold: float | None,
+    coverage_file: Path | None,
     jobs: int | None,
     formats: tuple[str, ...],
     config: Path | None,
     diff_ref: str | None,
+    diff_policy: str,
+    fail_on_worse: bool,
+    worse_tolerance: float,
     no_baseline: bool,
     no_cache: bool,
     shard: str | None,
@@ -122,6 +131,7 @@ def check(
         complexity_threshold=complexity_threshold,
         cognitive_complexity_threshold=cognitive_threshold,
         function_maintainability_threshold=function_maintainability_threshold,
+        coverage_file=os.path.abspath(coverage_file) if coverage_file else None,  # from here, not the root
         jobs=jobs,
     )
     from qualitygate.outputs.write import parse_outputs
@@ -134,7 +144,12 @@ def check(
         use_cache=not no_cache,
         shard=parse_shard(shard) if shard else None,
         suggest=suggest,
+        diff_policy=diff_policy,
+        fail_on_worse=fail_on_worse,
+        worse_tolerance=worse_tolerance,
     )
+    if fail_on_worse and not diff_ref:
+        raise UsageError("--fail-on-worse compares with the merge-base: give --diff REF too")
     with _log_stderr(outputs):
         code = run_check(settings, paths, outputs, options)
     raise SystemExit(code)
@@ -221,6 +236,42 @@ def suggest(paths: tuple[Path, ...], apply_: bool, output: Path | None, no_cache
     with _log_stderr(()):
         code = run_suggest(settings, paths, apply=apply_, output=output, use_cache=not no_cache)
     raise SystemExit(code)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--days", type=click.IntRange(min=0), default=180, show_default=True, help="Count the commits of the last N days (0: the whole history).")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many hotspots to list.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the metrics cache or the history cache.")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
+def hotspots(paths: tuple[Path, ...], days: int, top: int, fmt: str, jobs: int | None, no_cache: bool, config: Path | None) -> None:
+    """Rank the functions in PATHS by commits in the window × cognitive complexity (needs git)."""
+    from qualitygate.churn.command import HotspotOptions
+    from qualitygate.pipeline import run_hotspots
+
+    settings = load(config, paths, jobs=jobs)
+    with _log_stderr(()):
+        code = run_hotspots(settings, paths, HotspotOptions(days, top, fmt, not no_cache))
+    raise SystemExit(code)
+
+
+@main.command()
+@click.argument("body_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--provider", type=click.Choice(["auto", "github", "gitlab"]), default="auto", show_default=True, help="Where to post; auto reads GITHUB_ACTIONS or GITLAB_CI.")
+@click.option("--token-env", metavar="NAME", help="Read the API token from this variable (default: GITHUB_TOKEN, or QUALITYGATE_GITLAB_TOKEN).")
+@click.option("--timeout", type=click.IntRange(min=1, max=3600), default=30, show_default=True, help="Seconds for every request in all; then a warning.")
+def comment(body_file: Path, provider: str, token_env: str | None, timeout: int) -> None:
+    """Post BODY_FILE (from --format pr-comment) as the one PR or MR comment, updated on each push.
+
+    Exit 0 even when it cannot be posted: that is a warning, never a failed job."""
+    from qualitygate.publish import CommentOptions, outcome_line, post_comment, read_body
+
+    body = read_body(body_file)
+    outcome = post_comment(body, CommentOptions(provider, token_env, timeout), os.environ)
+    click.echo(outcome_line(outcome, github_actions=os.environ.get("GITHUB_ACTIONS") == "true"), err=True)
+    raise SystemExit(0)
 
 
 def _log_stderr(outputs: Sequence[OutputSpec]) -> AbstractContextManager[None]:

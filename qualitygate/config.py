@@ -12,6 +12,7 @@ from qualitygate.errors import ConfigError
 from qualitygate.gate.rules import (
     DEFAULT_COGNITIVE_COMPLEXITY,
     DEFAULT_COMPLEXITY,
+    DEFAULT_CRAP,
     DEFAULT_FUNCTION_MAINTAINABILITY,
     DEFAULT_MAINTAINABILITY,
     WARNING_NAMES,
@@ -77,6 +78,8 @@ class Settings:
     suggest: bool = False  # AI suggestions on every check (issue 6); --suggest/--no-suggest wins
     max_suggestions: int = 10  # AI requests per run at most
     ai: AISettings = field(default_factory=AISettings)
+    coverage_file: str = ""  # Cobertura XML or coverage.py JSON, relative to the root (issue 14)
+    crap_threshold: float | None = DEFAULT_CRAP  # QG005; 0 is off
     root: Path = field(default_factory=Path.cwd)
     config_path: Path | None = None
 
@@ -87,8 +90,9 @@ class Settings:
 
     @property
     def thresholds(self) -> Thresholds:
-        """The four threshold keys, as the rules read them (before per-path overrides)."""
-        return Thresholds(*(getattr(self, key) for key in Thresholds._fields))
+        """The threshold keys, as the rules read them (before per-path overrides)."""
+        thresholds = Thresholds(*(getattr(self, key) for key in Thresholds._fields))
+        return thresholds._replace(crap_threshold=self.crap_threshold or None)  # 0 is off
 
 
 def metric_options(settings: Settings) -> MetricOptions:
@@ -130,6 +134,15 @@ def _non_negative_int(value: object) -> bool:
     return _is_int(value) and value >= 0  # type: ignore[operator]
 
 
+def _non_negative(value: object) -> bool:
+    return _finite(value) and value >= 0  # type: ignore[operator]
+
+
+def _optional_path(value: object) -> bool:
+    """A path, or "" for none (issue 14: the coverage file)."""
+    return value == "" or _path_text(value)
+
+
 # key -> (validator, expected-type text). Adding a key means one line here and one Settings field.
 KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "complexity_threshold": (_non_negative_int, "a non-negative integer"),
@@ -140,7 +153,7 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "include": (_is_str_list, "a list of glob strings"),
     "exclude": (_is_str_list, "a list of glob strings"),
     "respect_gitignore": (lambda v: isinstance(v, bool), "true or false"),
-    "warning_rules": (_rule_names, "a list of rule codes (QG001-QG004), rule names or metric names"),
+    "warning_rules": (_rule_names, "a list of rule codes (QG001-QG005), rule names or metric names"),
     "jobs": (_non_negative_int, "a non-negative integer (0 means one per CPU)"),
     "max_file_bytes": (_non_negative_int, "a non-negative integer"),
     "baseline": (_path_text, "a file path relative to the project root"),
@@ -154,6 +167,8 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "suggest": (lambda v: isinstance(v, bool), "true or false"),
     "max_suggestions": (_non_negative_int, "a non-negative integer"),
     "ai": (lambda v: isinstance(v, dict), "a table ([tool.qualitygate.ai])"),
+    "coverage_file": (_optional_path, "a file path relative to the project root (\"\" is off)"),
+    "crap_threshold": (_non_negative, "a non-negative number (0 is off; 30 is the usual value)"),
 }
 
 

@@ -22,6 +22,7 @@ class Metric(str, enum.Enum):
     CYCLOMATIC = "cyclomatic_complexity"
     COGNITIVE = "cognitive_complexity"
     MAINTAINABILITY = "maintainability_index"
+    CRAP = "crap_score"  # joined from a coverage file, not measured from the source (issue 14)
 
 
 class Scope(str, enum.Enum):
@@ -157,6 +158,9 @@ class Violation(NamedTuple):
     severity: Severity = Severity.ERROR
     # The value the baseline recorded, set when this offender got worse than that (issue 4).
     baseline_value: float | None = None
+    # With --diff: the value at the merge-base; None when the function or file was not there
+    # (issue 14).
+    base_value: float | None = None
 
     @property
     def comparison(self) -> str:
@@ -194,6 +198,7 @@ class Summary:
     suppressed: int = 0
     baselined: int = 0
     informational: int = 0
+    preexisting: int = 0
     fixed: int = 0
 
 
@@ -229,6 +234,40 @@ class Suggestion(NamedTuple):
     after: tuple[tuple[str, float], ...] = ()
 
 
+class ChangeStatus(str, enum.Enum):
+    """What a change did to a function or file since the merge-base (issue 14)."""
+
+    ADDED = "added"
+    MODIFIED = "modified"
+    REMOVED = "removed"
+
+
+class Change(NamedTuple):
+    """One function or file added, modified or removed since the ``--diff`` merge-base."""
+
+    path: str
+    symbol: str  # the function's id, or the path for the file itself
+    status: ChangeStatus
+    line: int  # where it is now; where it was when removed
+    end_line: int
+    # (metric, (before, after)) in a fixed order; None for the side where it does not exist.
+    metrics: tuple[tuple[str, tuple[float | None, float | None]], ...]
+
+
+class FunctionCoverage(NamedTuple):
+    """One function's line coverage from the coverage file, and its CRAP score (issue 14)."""
+
+    path: str
+    symbol: str  # the function's id
+    line: int
+    end_line: int
+    cyclomatic_complexity: int
+    executable: int  # lines the coverage file lists in the function's own body
+    covered: int  # of those, the lines it ran
+    coverage: float | None  # covered / executable; None when the body lists no line
+    crap: float | None  # CC² × (1 − coverage)³ + CC (Savoia and Evans); None without coverage
+
+
 _FUNCTIONS = operator.attrgetter("functions")
 _CYCLOMATIC = operator.attrgetter("cyclomatic_complexity")
 
@@ -246,7 +285,11 @@ class GateResult:
     suppressed: tuple[Violation, ...] = ()  # an inline ignore comment in the source
     baselined: tuple[Violation, ...] = ()  # in the baseline and no worse than recorded
     informational: tuple[Violation, ...] = ()  # outside the code changed since --diff REF
+    # Changed since --diff REF, but failing at the merge-base too and no worse (issue 14).
+    preexisting: tuple[Violation, ...] = ()
     fixed: tuple[FixedOffender, ...] = ()  # baseline entries that no longer fail
+    changes: tuple[Change, ...] = ()  # with --diff: what changed since the merge-base (issue 14)
+    coverage: tuple[FunctionCoverage, ...] = ()  # with coverage_file: by path and line (issue 14)
 
     # Cached: every reporter asks, and on the stdlib each pass walks 16,500 functions. The
     # fields are frozen, so the answer cannot go stale.
@@ -263,9 +306,10 @@ class GateResult:
     @cached_property
     def summary(self) -> Summary:
         """Counts and averages for reporters."""
-        by_metric: dict[str, int] = {m.value: 0 for m in Metric}
+        # crap_score only in a run with coverage, so reports without one stay as they were.
+        by_metric = {m.value: 0 for m in Metric if m is not Metric.CRAP or self.coverage}
         for v in self.failing:
-            by_metric[v.metric.value] += 1
+            by_metric[v.metric.value] = by_metric.get(v.metric.value, 0) + 1
         mis = [fm.maintainability_index for fm in self.files]
         # 16,500 functions on the stdlib: counted and summed at C speed (ints: exact in any order).
         functions = sum(map(len, map(_FUNCTIONS, self.files)))
@@ -282,5 +326,6 @@ class GateResult:
             suppressed=len(self.suppressed),
             baselined=len(self.baselined),
             informational=len(self.informational),
+            preexisting=len(self.preexisting),
             fixed=len(self.fixed),
         )

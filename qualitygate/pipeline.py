@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from qualitygate.config import Settings, metric_options
+from qualitygate.coverage import coverage_stage
 from qualitygate.discovery.files import discover
 from qualitygate.gate.result import build_result, exit_code
 from qualitygate.gate.rules import evaluate
@@ -23,7 +24,10 @@ from qualitygate.paths import display_path
 if TYPE_CHECKING:
     # Loaded where they are used: a warm run without a baseline file or --diff never needs the
     # baseline or git code, nor the suggestions stage without violations (issue 5).
+    from qualitygate.churn.command import HotspotOptions
+    from qualitygate.gate.base import BaseSide
     from qualitygate.gate.baseline import Baseline
+    from qualitygate.gate.delta import DeltaOptions
     from qualitygate.gate.diff import ChangedCode
     from qualitygate.suggestions.pipeline import SuggestContext
 
@@ -107,22 +111,41 @@ def gate(
     *,
     changed: ChangedCode | None = None,
     baseline: Baseline | None = None,
+    base: tuple[BaseSide, DeltaOptions] | None = None,
+    stderr: TextIO | None = None,
 ) -> GateResult:
-    """Thresholds (with per-path overrides), then inline suppressions, --diff and the baseline."""
+    """Thresholds (with per-path overrides), then inline suppressions, --diff (with the merge-base's
+    metrics when given: issue 14) and the baseline."""
     thresholds = PathThresholds(settings.thresholds, settings.overrides, settings.root)
     violations: list[Violation] = []
     for file in files:
         violations.extend(evaluate(file, thresholds.for_path(file.path), settings.warning_rules))
-    result = apply_suppressions(build_result(files, violations, errors))
+    coverage, crap = coverage_stage(settings, files, thresholds.for_path, stderr or sys.stderr)  # issue 14
+    result = apply_suppressions(replace(build_result(files, violations + crap, errors), coverage=coverage))
     if changed is not None:
         from qualitygate.gate.diff import apply as apply_diff
 
         result = apply_diff(result, changed)
+        if base is not None:
+            from qualitygate.gate.delta import apply as apply_delta
+
+            result = apply_delta(result, changed, base[0], thresholds.for_path, base[1])
     if baseline is not None:
         from qualitygate.gate.baseline import apply as apply_baseline
 
         result = apply_baseline(result, baseline, settings.root)
     return result
+
+
+def _base_side(settings: Settings, changed: ChangedCode, files: Sequence[FileMetrics], options: CheckOptions,
+               stderr: TextIO) -> tuple[BaseSide, DeltaOptions]:  # fmt: skip
+    """The merge-base's metrics of the changed files (issue 14), cached like any file's."""
+    from qualitygate.gate.base import measure_cached
+    from qualitygate.gate.delta import DeltaOptions
+
+    side = measure_cached(changed, files, metric_options(settings), settings.root, options.use_cache,
+                          lambda text: print(f"qualitygate: warning: {text}", file=stderr))  # fmt: skip
+    return side, DeltaOptions(options.diff_policy, options.fail_on_worse, options.worse_tolerance)
 
 
 def adoption_inputs(settings: Settings, options: CheckOptions) -> tuple[ChangedCode | None, Baseline | None]:
@@ -177,7 +200,7 @@ def run_baseline(
         old = None
     files, errors = measure(settings, paths, stderr)
     _warn_suppressions(files, stderr)
-    result = gate(settings, files, errors)
+    result = gate(settings, files, errors, stderr=stderr)
     new = update_baseline(old, result, settings.root, prune)
     write_baseline(target, new)
     for error in result.errors:
@@ -200,6 +223,9 @@ class CheckOptions(NamedTuple):
     use_cache: bool = True  # --no-cache (issue 5)
     shard: tuple[int, int] | None = None  # --shard K/N (issue 5)
     suggest: bool | None = None  # --suggest / --no-suggest; None: the config decides (issue 6)
+    diff_policy: str = "new-code"  # --diff-policy: new-code or touched (issue 14)
+    fail_on_worse: bool = False  # --fail-on-worse (issue 14)
+    worse_tolerance: float = 0.0  # --worse-tolerance (issue 14)
 
 
 DEFAULT_CHECK = CheckOptions()
@@ -219,7 +245,8 @@ def run_check(
     changed, recorded = adoption_inputs(settings, options)
     files, errors = measure(settings, paths, stderr, use_cache=options.use_cache, shard=options.shard)
     _warn_suppressions(files, stderr)
-    result = gate(settings, files, errors, changed=changed, baseline=recorded)
+    base = _base_side(settings, changed, files, options, stderr) if changed is not None else None
+    result = gate(settings, files, errors, changed=changed, baseline=recorded, base=base, stderr=stderr)
     result = add_suggestions(settings, result, options, stderr)
     write_outputs(result, outputs, stdout, report_context(settings))
     if settings.track_history and options.shard is None:  # a shard is not the whole project
@@ -270,7 +297,15 @@ def _measured_and_gated(
 ) -> GateResult:
     """The common start of ``suggest`` and ``report``: measure, then gate (no baseline, no diff)."""
     files, errors = measure(settings, paths, stderr, use_cache=use_cache)
-    return gate(settings, files, errors)
+    return gate(settings, files, errors, stderr=stderr)
+
+
+def run_hotspots(settings: Settings, paths: Sequence[Path], options: HotspotOptions) -> int:
+    """The ``hotspots`` command (issue 14): find the repository, measure and gate, rank, print."""
+    from qualitygate.churn.command import run_hotspots as hotspots
+
+    measured = lambda: _measured_and_gated(settings, paths, sys.stderr, options.use_cache)  # noqa: E731
+    return hotspots(settings, options, measured, (sys.stdout, sys.stderr))
 
 
 def record_history(settings: Settings, result: GateResult, stderr: TextIO) -> None:

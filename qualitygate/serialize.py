@@ -7,9 +7,12 @@ from typing import Any
 
 from qualitygate.models import (
     AnalysisError,
+    Change,
+    ChangeStatus,
     Dependencies,
     FileMetrics,
     FixedOffender,
+    FunctionCoverage,
     FunctionMetrics,
     GateResult,
     Halstead,
@@ -74,6 +77,7 @@ def violation_to_dict(v: Violation) -> dict[str, Any]:
         "message": v.message,
         "severity": v.severity.value,
         "baseline_value": v.baseline_value,
+        "base_value": v.base_value,
     }
 
 
@@ -85,15 +89,21 @@ def to_dict(result: GateResult, *, with_files: bool = True) -> dict[str, Any]:
         "passed": result.passed,
         "summary": dataclasses.asdict(result.summary),
         "files": [file_to_dict(f) for f in result.files] if with_files else [],
-        "violations": [violation_to_dict(v) for v in result.violations],
-        "errors": [error_to_dict(e) for e in result.errors],
+        "violations": list(map(violation_to_dict, result.violations)),
+        "errors": list(map(error_to_dict, result.errors)),
         # Offenders that do not fail, in lists of their own so older readers see no change (issue 4).
-        "suppressed": [violation_to_dict(v) for v in result.suppressed],
-        "baselined": [violation_to_dict(v) for v in result.baselined],
-        "informational": [violation_to_dict(v) for v in result.informational],
-        "fixed": [_flat(f) for f in result.fixed],
+        "suppressed": list(map(violation_to_dict, result.suppressed)),
+        "baselined": list(map(violation_to_dict, result.baselined)),
+        "informational": list(map(violation_to_dict, result.informational)),
+        # With --diff: changed, but failing at the merge-base too and no worse (issue 14).
+        "preexisting": list(map(violation_to_dict, result.preexisting)),
+        "fixed": list(map(_flat, result.fixed)),
         # Advice that never changes the verdict (issue 6); docs/suggestions.md.
-        "suggestions": [suggestion_to_dict(s) for s in result.suggestions],
+        "suggestions": list(map(suggestion_to_dict, result.suggestions)),
+        # With --diff: each function and file added, modified or removed since the base (issue 14).
+        "changes": list(map(change_to_dict, result.changes)),
+        # With coverage_file only (issue 14), so a report without one stays as it was.
+        **({"coverage": [c._asdict() for c in result.coverage]} if result.coverage else {}),
     }
 
 
@@ -152,6 +162,7 @@ def violation_from_dict(data: dict[str, Any]) -> Violation:
         message=data["message"],
         severity=Severity(data.get("severity", "error")),
         baseline_value=data.get("baseline_value"),
+        base_value=data.get("base_value"),
     )
 
 
@@ -166,13 +177,39 @@ def from_dict(data: dict[str, Any]) -> GateResult:
         suppressed=_violations(data.get("suppressed", ())),
         baselined=_violations(data.get("baselined", ())),
         informational=_violations(data.get("informational", ())),
+        preexisting=_violations(data.get("preexisting", ())),
         fixed=tuple(FixedOffender(**f) for f in data.get("fixed", ())),
         suggestions=tuple(suggestion_from_dict(s) for s in data.get("suggestions", ())),
+        changes=tuple(change_from_dict(c) for c in data.get("changes", ())),
+        coverage=tuple(coverage_from_dict(c) for c in data.get("coverage", ())),
     )
 
 
 def _violations(items: Any) -> tuple[Violation, ...]:
     return tuple(violation_from_dict(v) for v in items)
+
+
+def change_to_dict(c: Change) -> dict[str, Any]:
+    """One change as the JSON report writes it: each metric as ``[before, after]``."""
+    return {"path": c.path, "symbol": c.symbol, "status": c.status.value, "line": c.line,
+            "end_line": c.end_line, "metrics": {name: list(pair) for name, pair in c.metrics}}  # fmt: skip
+
+
+def coverage_from_dict(data: dict[str, Any]) -> FunctionCoverage:
+    """One function's coverage (issue 14); TypeError for a value of the wrong type, so that a
+    hand-edited shard report is refused by ``merge`` rather than formatted."""
+    record = FunctionCoverage(**data)
+    texts, counts, fractions = record[:2], record[2:7], record[7:]
+    if not (all(type(t) is str for t in texts) and all(type(n) is int for n in counts)
+            and all(x is None or type(x) in (int, float) for x in fractions)):  # fmt: skip
+        raise TypeError("a coverage record holds a value of the wrong type")
+    return record
+
+
+def change_from_dict(data: dict[str, Any]) -> Change:
+    """Inverse of ``change_to_dict``."""
+    metrics = tuple((name, (pair[0], pair[1])) for name, pair in data["metrics"].items())
+    return Change(data["path"], data["symbol"], ChangeStatus(data["status"]), data["line"], data["end_line"], metrics)
 
 
 def suggestion_to_dict(s: Suggestion) -> dict[str, Any]:

@@ -13,11 +13,17 @@ from typing import Any
 
 import pytest
 
+from qualitygate.outputs import FORMATS
+from qualitygate.publish import MARKER
+
+from .fakeapi import TOKEN, GitHub, serve
+
 yaml = pytest.importorskip("yaml", reason="PyYAML (a pre-commit dependency) reads action.yml")
 
 REPO = Path(__file__).resolve().parents[1]
 ACTION = REPO / "action.yml"
 NEEDS_BASH = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+PULL = {"number": 7, "head": {"repo": {"full_name": "octo/demo"}}}
 TANGLED = "def tangled(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(11)) + "    return -1\n"
 
 
@@ -42,7 +48,8 @@ def test_is_a_composite_action_with_branding_and_outputs() -> None:
     # Composite actions must map every output to a step output with `value`.
     for name, output in data["outputs"].items():
         assert re.fullmatch(r"\$\{\{ steps\.check\.outputs\.[\w-]+ \}\}", output["value"]), name
-    assert {"paths", "args", "formats", "sarif", "version"} <= set(data["inputs"])
+    assert {"paths", "args", "formats", "sarif", "version", "comment"} <= set(data["inputs"])
+    assert data["inputs"]["comment"]["default"] == "false"  # the PR comment is opt-in (issue 14)
 
 
 def test_every_run_step_has_a_shell_and_no_expressions() -> None:
@@ -53,6 +60,13 @@ def test_every_run_step_has_a_shell_and_no_expressions() -> None:
     for s in runs:
         assert s.get("shell"), f"step {s.get('name')!r} has no shell"
         assert "${{" not in s["run"], f"step {s.get('name')!r} pastes an expression into its script"
+
+
+def test_the_comment_step_runs_after_a_failed_gate_with_the_token_in_env() -> None:
+    posting = step("comment")
+    assert posting["if"] == "${{ !cancelled() && steps.check.outputs.comment-path != '' }}"
+    assert posting["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    assert "GITHUB_TOKEN" not in posting["run"]  # read by qualitygate from env, never echoed
 
 
 def test_every_input_reaches_a_script_through_env() -> None:
@@ -151,6 +165,7 @@ def check_env(tmp_path: Path, qualitygate_bin: Path, **inputs: str) -> dict[str,
         "QG_FORMATS": inputs.get("formats", "github"),
         "QG_SARIF": inputs.get("sarif", ""),
         "QG_FAIL": inputs.get("fail", "true"),
+        "QG_COMMENT": inputs.get("comment", "false"),
         "PYTHONPATH": str(REPO),
         "RUNNER_TEMP": str(tmp_path / "runner"),
         "GITHUB_STEP_SUMMARY": str(summary),
@@ -217,3 +232,46 @@ def test_inputs_are_data_not_code(tmp_path: Path, qualitygate_bin: Path) -> None
     assert done.returncode == 2, done.stdout + done.stderr  # usage error: no such path
     assert not list(root.glob("pwned*")) and not list(tmp_path.glob("pwned*"))
     assert outputs["passed"] == "false"
+
+
+@NEEDS_BASH
+def test_check_writes_no_comment_unless_asked(tmp_path: Path, qualitygate_bin: Path) -> None:
+    root = workspace(tmp_path, {"clean.py": "x = 1\n"})
+    done, outputs = run_step("check", check_env(tmp_path, qualitygate_bin), root)
+    assert done.returncode == 0, done.stderr
+    assert outputs["comment-path"] == ""  # so the comment step is skipped
+
+
+@NEEDS_BASH
+@pytest.mark.skipif("pr-comment" not in FORMATS, reason="the pr-comment format is not registered yet")
+def test_check_writes_the_comment_when_asked(tmp_path: Path, qualitygate_bin: Path) -> None:
+    root = workspace(tmp_path, {"tangled.py": TANGLED})
+    done, outputs = run_step("check", check_env(tmp_path, qualitygate_bin, comment="true"), root)
+    assert done.returncode == 1, done.stderr
+    assert outputs["comment-path"] == str(tmp_path / "runner" / "qualitygate" / "comment.md")
+    assert Path(outputs["comment-path"]).read_text(encoding="utf-8").startswith(MARKER)
+
+
+def comment_env(tmp_path: Path, qualitygate_bin: Path, api: str, body: Path) -> dict[str, str]:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": PULL}), encoding="utf-8")
+    return {"QG_BIN": str(qualitygate_bin), "QG_COMMENT_PATH": str(body), "GITHUB_TOKEN": TOKEN,
+            "GITHUB_API_URL": api, "GITHUB_REPOSITORY": "octo/demo", "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_EVENT_NAME": "pull_request", "PYTHONPATH": str(REPO), "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}  # fmt: skip
+
+
+@NEEDS_BASH
+def test_comment_step_posts_the_comment_the_check_wrote(tmp_path: Path, qualitygate_bin: Path) -> None:
+    body = tmp_path / "comment.md"
+    body.write_text(f"{MARKER}\n## qualitygate\n", encoding="utf-8")
+    (tmp_path / "work").mkdir()
+    api = GitHub()
+    with serve(api) as base:
+        done, _ = run_step("comment", comment_env(tmp_path, qualitygate_bin, base, body), tmp_path / "work")
+        body.unlink()  # a check that wrote no comment: nothing to post, and no failure
+        skipped, _ = run_step("comment", comment_env(tmp_path, qualitygate_bin, base, body), tmp_path / "work")
+    assert done.returncode == 0, done.stderr
+    assert "qualitygate: PR comment created: https://github.com/octo/demo/pull/7#issuecomment-" in done.stderr
+    assert api.calls == [("GET", GitHub.issue), ("POST", GitHub.issue)] and api.problems == []
+    assert skipped.returncode == 0 and "none is posted" in skipped.stdout
+    assert TOKEN not in done.stdout + done.stderr + skipped.stdout + skipped.stderr

@@ -23,7 +23,9 @@ def _branch(repo: GitRepo, files: dict[str, str] | None = None) -> GitRepo:
 
 
 def _diff(cli, repo: GitRepo, *args: str, ref: str = "main", cwd: Path | None = None):
-    return cli("check", "--diff", ref, "-f", "json", *args, cwd=cwd or repo.root)
+    """``--diff`` under the "touched" policy: these tests are about which lines a change touches
+    (the legacy offender here failed at the base too; tests/test_delta.py has the new-code policy)."""
+    return cli("check", "--diff", ref, "--diff-policy", "touched", "-f", "json", *args, cwd=cwd or repo.root)
 
 
 def _gated(result) -> list[tuple[str, str]]:
@@ -231,8 +233,9 @@ diff --git "a/odd \"name\"\tü.py" "b/odd \"name\"\t\303\274.py"
 
 def test_parse_diff_reads_ranges_deletions_and_quoted_names() -> None:
     assert parse_diff(PATCH) == [
-        ("pkg/a.py", FileChange(ranges=((3, 3), (19, 21)), gaps=(9,))),
-        ('odd "name"\tü.py', FileChange(ranges=((1, 1),))),
+        ("pkg/a.py", FileChange(ranges=((3, 3), (19, 21)), gaps=(9,), base_path="pkg/a.py")),
+        ("", FileChange(ranges=(), gaps=(0,), base_path="gone.py")),  # deleted: named by its base path
+        ('odd "name"\tü.py', FileChange(ranges=((1, 1),), base_path='odd "name"\tü.py')),
     ]
 
 
@@ -256,8 +259,8 @@ FORGED = (
 def test_added_lines_that_look_like_headers_stay_lines_of_their_file() -> None:
     """A patch is read by its structure (issue 12): hunk bodies are skipped by their counts."""
     assert parse_diff(FORGED) == [
-        ("pkg/a.py", FileChange(ranges=((3, 4), (31, 31)))),
-        ("pkg/b.py", FileChange(ranges=((1, 1),))),
+        ("pkg/a.py", FileChange(ranges=((3, 4), (31, 31)), base_path="pkg/a.py")),
+        ("pkg/b.py", FileChange(ranges=((1, 1),), base_path="pkg/b.py")),
     ]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from qualitygate.errors import QualityGateError
-from qualitygate.gate.rules import RULES_BY_CODE, Rule
+from qualitygate.gate.rules import COVERAGE_RULES, RULES_BY_CODE, Rule
 from qualitygate.models import (
     FileMetrics,
     FixedOffender,
@@ -222,7 +222,7 @@ def _pair(entries: list[Entry], present: Sequence[Violation], pairing: list[Entr
 
 def _present(result: GateResult) -> list[Violation]:
     """Every offender still there, whether it fails, is suppressed or is outside --diff."""
-    return [*result.violations, *result.suppressed, *result.informational]
+    return [*result.violations, *result.suppressed, *result.informational, *result.preexisting]
 
 
 def _measured(result: GateResult, paths: _Paths) -> set[str]:
@@ -248,7 +248,7 @@ def apply(result: GateResult, baseline: Baseline, root: Path) -> GateResult:
             kept.append(v._replace(baseline_value=entry.value))
         else:
             baselined.append(v)
-    fixed = _fixed_offenders(leftover, present, measured, paths)
+    fixed = _crap_now(_fixed_offenders(leftover, present, measured, paths), result)
     return replace(result, violations=tuple(kept), baselined=tuple(baselined), fixed=tuple(fixed))
 
 
@@ -259,6 +259,15 @@ def _fixed_offenders(leftover: Iterable[Entry], present: Sequence[Violation],
     still = {paths.key(v) for v in present} | {_legacy(paths.key(v)) for v in present}
     gone = (e for e in leftover if e.key not in still)
     return sorted((_fixed(e, measured[e.path]) for e in gone), key=lambda f: (f.path, f.symbol, f.rule))
+
+
+def _crap_now(fixed: list[FixedOffender], result: GateResult) -> list[FixedOffender]:
+    """A fixed QG005 entry's score now: it is read from the coverage file, not from the function
+    (issue 14); None when the coverage has none for it."""
+    if not any(f.rule in COVERAGE_RULES for f in fixed):
+        return fixed
+    scores = {(c.path, c.symbol): c.crap for c in result.coverage}
+    return [f._replace(value=scores.get((f.path, f.symbol))) if f.rule in COVERAGE_RULES else f for f in fixed]
 
 
 def _fixed(entry: Entry, file: FileMetrics) -> FixedOffender:

@@ -33,6 +33,7 @@ class FileChange:
     ranges: tuple[tuple[int, int], ...] = ()  # added or modified lines, inclusive
     gaps: tuple[int, ...] = ()  # a deletion between line g and g + 1
     whole: bool = False  # a new file: every line counts as changed
+    base_path: str = ""  # its path at the merge-base, from the repository's top; "" when new
 
     def touches(self, first: int, last: int) -> bool:
         """True when a change falls inside lines ``first``..``last``."""
@@ -49,6 +50,8 @@ class ChangedCode:
 
     base: str
     files: Mapping[str, FileChange] = field(default_factory=dict)
+    top: str = ""  # the repository's top folder (real path)
+    removed: tuple[str, ...] = ()  # files deleted since the base, from the repository's top
 
     def change_of(self, path: str) -> FileChange | None:
         """The change of a report path (relative to the working directory), None if untouched.
@@ -123,17 +126,20 @@ def changed_code(ref: str, root: Path) -> ChangedCode:
     done = _git([*_DIFF, base, "--"], top)
     if done.returncode != 0:
         raise DiffError(f"--diff {ref}: git diff failed: {done.stderr.strip()}")
-    files = {str(top / name): change for name, change in parse_diff(done.stdout)}
+    patch = parse_diff(done.stdout)
+    files = {str(top / name): change for name, change in patch if name}
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top).stdout
     files.update({str(top / name): FileChange(whole=True) for name in untracked.split("\0") if name})
-    return ChangedCode(base, files)
+    removed = tuple(change.base_path for name, change in patch if not name and change.base_path)
+    return ChangedCode(base, files, str(top), removed)
 
 
 # -- reading ``git diff -U0`` --------------------------------------------------------------------
 
 
 def parse_diff(text: str) -> list[tuple[str, FileChange]]:
-    """(path relative to the repository, its change) for each file of a ``-U0`` patch.
+    """(path relative to the repository, its change) for each file of a ``-U0`` patch; the path
+    is "" for a deleted file (its ``base_path`` names it).
 
     Read by its structure, never by line prefixes alone: a file starts at ``diff --git``, its
     name is the ``+++`` line of that header, and each hunk's body is skipped by the line counts
@@ -145,7 +151,7 @@ def parse_diff(text: str) -> list[tuple[str, FileChange]]:
     while index < len(lines):
         if lines[index].startswith("diff --git "):
             path, change, index = _file_section(lines, index + 1)
-            if path:
+            if path or change.base_path:
                 found.append((path, change))
         else:
             index += 1
@@ -154,7 +160,7 @@ def parse_diff(text: str) -> list[tuple[str, FileChange]]:
 
 def _file_section(lines: list[str], index: int) -> tuple[str, FileChange, int]:
     """One file of the patch from after its ``diff --git`` line: (new path, change, next index)."""
-    path = ""
+    path = old_path = ""
     ranges: list[tuple[int, int]] = []
     gaps: list[int] = []
     while index < len(lines) and not lines[index].startswith("diff --git "):
@@ -164,10 +170,11 @@ def _file_section(lines: list[str], index: int) -> tuple[str, FileChange, int]:
             _add_hunk(match, ranges, gaps)
             index = _after_body(lines, index + 1, int(match.group(1) or "1"), int(match.group(3) or "1"))
             continue
-        if line.startswith("+++ ") and not (ranges or gaps):  # the header, before any hunk
-            path = _new_side(line[4:])
+        if not (ranges or gaps):  # the header, before any hunk
+            path = _side(line[4:], "b/") if line.startswith("+++ ") else path
+            old_path = _side(line[4:], "a/") if line.startswith("--- ") else old_path
         index += 1
-    return path, FileChange(tuple(ranges), tuple(gaps)), index
+    return path, FileChange(tuple(ranges), tuple(gaps), base_path=old_path), index
 
 
 def _after_body(lines: list[str], index: int, old: int, new: int) -> int:
@@ -192,12 +199,12 @@ def _add_hunk(match: re.Match[str], ranges: list[tuple[int, int]], gaps: list[in
         gaps.append(start)
 
 
-def _new_side(name: str) -> str:
-    """``b/path`` (C-quoted when odd characters are in it); "" for ``/dev/null``."""
+def _side(name: str, prefix: str) -> str:
+    """``b/path`` or ``a/path`` (C-quoted when odd characters are in it); "" for ``/dev/null``."""
     name = name.rstrip("\t")
     if name.startswith('"'):
         name = _unquote(name[1:-1])
-    return name[2:] if name.startswith("b/") else ""
+    return name[2:] if name.startswith(prefix) else ""
 
 
 def _unquote(text: str) -> str:

@@ -52,7 +52,7 @@ def _problem(result: GateResult) -> str:
     return ""
 
 
-VIOLATION_LISTS = ("violations", "suppressed", "baselined", "informational")
+VIOLATION_LISTS = ("violations", "suppressed", "baselined", "informational", "preexisting")
 
 
 def _violation_ok(v: Violation) -> bool:

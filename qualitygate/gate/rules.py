@@ -7,7 +7,19 @@ from collections.abc import Callable, Iterable
 from itertools import compress, repeat
 from typing import NamedTuple
 
-from qualitygate.models import FileMetrics, Metric, Scope, Severity, Violation, format_number
+from qualitygate.models import (
+    FileMetrics,
+    FunctionCoverage,
+    Metric,
+    Scope,
+    Severity,
+    Violation,
+    format_number,
+)
+
+# --fail-on-worse (issue 14): a function changed since the --diff merge-base got worse there, even
+# under its threshold. Not in RULES: it compares two versions, not one value with a threshold.
+WORSE_RULE = "QG010"
 
 
 class Rule(NamedTuple):
@@ -35,6 +47,11 @@ class Rule(NamedTuple):
     def fails(self, value: float, threshold: float) -> bool:
         """Whether ``value`` breaks ``threshold`` under this rule."""
         return self.compare(value, threshold)
+
+    @property
+    def needs_coverage(self) -> bool:
+        """True when the value comes from the coverage file, not from the source (issue 14)."""
+        return self.metric is Metric.CRAP
 
 
 RULES: tuple[Rule, ...] = (
@@ -68,6 +85,15 @@ RULES: tuple[Rule, ...] = (
         "The function's own maintainability index (radon's formula over the function's lines) is "
         "low. Shorten the function and reduce its complexity.",
     ),
+    Rule(
+        "QG005", "crap-score", Metric.CRAP, Scope.FUNCTION,
+        "crap_threshold", True,
+        "Function CRAP score (complexity left untested) is above the threshold",
+        "The CRAP score (Change Risk Anti-Patterns, Savoia and Evans) is CC^2 x (1 - coverage)^3 + "
+        "CC, from the function's cyclomatic complexity and its line coverage in the coverage file: "
+        "complex code that the tests do not run is risky to change. Cover the function with tests "
+        "(fully covered, its score is its complexity), or split it.",
+    ),
 )  # fmt: skip
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
@@ -76,6 +102,10 @@ METRIC_NAMES = frozenset(m.value for m in Metric)
 WARNING_NAMES = frozenset(
     name for r in RULES for name in (r.code, r.name, r.metric.value, f"file_{r.metric.value}")
 )
+# The rules ``evaluate`` checks on the measured metrics; QG005 needs the coverage file, so
+# ``coverage_violations`` checks it (issue 14).
+SOURCE_RULES = tuple(rule for rule in RULES if not rule.needs_coverage)
+COVERAGE_RULES = frozenset(rule.code for rule in RULES if rule.needs_coverage)
 
 
 # The default thresholds, written here only: Settings, the CLI help and the report read them.
@@ -83,6 +113,7 @@ DEFAULT_COMPLEXITY = 10
 DEFAULT_COGNITIVE_COMPLEXITY = 15
 DEFAULT_MAINTAINABILITY = 65.0
 DEFAULT_FUNCTION_MAINTAINABILITY: float | None = None  # QG004 is off unless configured
+DEFAULT_CRAP: float | None = None  # QG005 is off unless configured (30 is the usual value)
 
 
 class Thresholds(NamedTuple):
@@ -92,6 +123,7 @@ class Thresholds(NamedTuple):
     cognitive_complexity_threshold: float | None = DEFAULT_COGNITIVE_COMPLEXITY
     maintainability_threshold: float | None = DEFAULT_MAINTAINABILITY
     function_maintainability_threshold: float | None = DEFAULT_FUNCTION_MAINTAINABILITY
+    crap_threshold: float | None = DEFAULT_CRAP  # 0 is off too: every score is at least 1
 
 
 @functools.lru_cache(maxsize=16)  # one run asks once per file with the same warning_rules
@@ -118,7 +150,8 @@ def _violation(rule: Rule, file: FileMetrics, symbol: str, lines: tuple[int, int
 
 def _message_parts(rule: Rule, threshold: float) -> tuple[str, str]:
     """The message around the value, e.g. ("cognitive complexity ", " > 15")."""
-    return f"{rule.metric.value.replace('_', ' ')} ", f" {rule.symbol} {format_number(threshold)}"
+    label = "CRAP score" if rule.metric is Metric.CRAP else rule.metric.value.replace("_", " ")
+    return f"{label} ", f" {rule.symbol} {format_number(threshold)}"
 
 
 def evaluate(
@@ -127,7 +160,7 @@ def evaluate(
     """Every rule over one file's metrics; unset thresholds (None) disable their rule."""
     severities = _severities(frozenset(warning_rules))
     found: list[Violation] = []
-    for rule in RULES:
+    for rule in SOURCE_RULES:
         threshold = getattr(thresholds, rule.setting)
         if threshold is None:
             continue
@@ -143,7 +176,7 @@ def evaluate(
 
 
 # Each function rule's metric getter, made once (a warm stdlib run asks 1,464 times).
-_VALUE_OF = {rule.code: operator.attrgetter(rule.metric.value) for rule in RULES}
+_VALUE_OF = {rule.code: operator.attrgetter(rule.metric.value) for rule in SOURCE_RULES}
 
 
 def _function_violations(rule: Rule, file: FileMetrics, threshold: float, severity: Severity) -> list[Violation]:
@@ -161,3 +194,26 @@ def _function_violations(rule: Rule, file: FileMetrics, threshold: float, severi
                   threshold, label + format_number(value) + limit, severity)
         for func, value in zip(failing, map(value_of, failing), strict=True)
     ]  # fmt: skip
+
+
+def coverage_violations(
+    records: Iterable[FunctionCoverage],
+    thresholds_for: Callable[[str], Thresholds],
+    warning_rules: Iterable[str] = (),
+) -> list[Violation]:
+    """QG005 over the functions the coverage file covers (issue 14). Its threshold is read per
+    path like every other; None or 0 turns it off (a CRAP score is never below 1)."""
+    rule = RULES_BY_CODE["QG005"]
+    severity = _severities(frozenset(warning_rules))[rule.code]
+    found: list[Violation] = []
+    for record in records:
+        threshold = thresholds_for(record.path).crap_threshold
+        if not threshold or record.crap is None or not rule.fails(record.crap, threshold):
+            continue
+        label, limit = _message_parts(rule, threshold)
+        why = (f" (line coverage {format_number(100 * (record.coverage or 0.0))}%, "
+               f"cyclomatic complexity {record.cyclomatic_complexity})")  # fmt: skip
+        found.append(Violation(rule.code, rule.metric, record.path, record.line, record.end_line,
+                               record.symbol, record.crap, threshold,
+                               label + format_number(record.crap) + limit + why, severity))  # fmt: skip
+    return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from radon.metrics import mi_compute
@@ -14,7 +15,7 @@ from qualitygate.metrics.dependencies import classify
 from qualitygate.metrics.options import MetricOptions  # re-exported: defined apart for the cache
 from qualitygate.metrics.radon_walk import radon_metrics
 from qualitygate.metrics.raw import RawAnalysis, analyze_raw
-from qualitygate.metrics.source import SourceError, read_source
+from qualitygate.metrics.source import SourceError, decode, read_source
 from qualitygate.metrics.structure import FunctionInfo, walk_structure
 from qualitygate.metrics.suppressions import scan as scan_suppressions
 from qualitygate.models import (
@@ -136,9 +137,21 @@ def _syntax_error(path: str, exc: SyntaxError) -> AnalysisError:
 
 def measure_file(file: Path, path: str, options: MetricOptions) -> FileMetrics | AnalysisError:
     """Measure one file; every expected problem becomes an AnalysisError naming the path."""
+    return _guarded(lambda: _measure_any_depth(read_source(file, options.max_file_bytes), path, options), path)
+
+
+def measure_bytes(data: bytes, path: str, options: MetricOptions) -> FileMetrics | AnalysisError:
+    """Measure source bytes that are not a file here (a git blob: issue 14) as ``measure_file``
+    measures a file, ``path`` naming them."""
+    if len(data) > options.max_file_bytes:
+        return AnalysisError(path, None, f"file is larger than max_file_bytes ({options.max_file_bytes} bytes); skipped")
+    return _guarded(lambda: _measure_any_depth(decode(data), path, options), path)
+
+
+def _guarded(measure: Callable[[], FileMetrics], path: str) -> FileMetrics | AnalysisError:
+    """``measure()``, with every expected problem as an AnalysisError naming ``path``."""
     try:
-        source = read_source(file, options.max_file_bytes)
-        return _measure_any_depth(source, path, options)
+        return measure()
     except SourceError as exc:
         return AnalysisError(path, exc.line, exc.message)
     except SyntaxError as exc:

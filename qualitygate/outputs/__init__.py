@@ -38,6 +38,7 @@ FORMATS: dict[str, str] = {
     "markdown": "markdown",
     "sarif": "sarif",
     "gitlab": "gitlab",
+    "pr-comment": "pr_comment",
 }
 
 

@@ -56,14 +56,19 @@ def _classnames(result: GateResult) -> dict[str, str]:
     return {path: name if len(group) == 1 else path for name, group in named.items() for path in group}
 
 
-def _file_cases(file: FileMetrics, context: ReportContext, cls: str) -> dict[tuple[str, str, int], _Case]:
-    """Every check that ran on one file, keyed like the violations that can fail it."""
+def _file_cases(
+    file: FileMetrics, context: ReportContext, cls: str, covered: frozenset[tuple[str, str]]
+) -> dict[tuple[str, str, int], _Case]:
+    """Every check that ran on one file, keyed like the violations that can fail it; QG005 only
+    on the functions the coverage file scores (issue 14)."""
     cases = {
         (rule.code, file.path, 1): _Case(cls, _case_name(rule.code, "(file)"))
         for rule in rules_in_force(context, Scope.FILE)
     }
     for func in sorted(file.functions, key=lambda f: (f.lineno, f.qualname)):
         for rule in rules_in_force(context, Scope.FUNCTION):
+            if rule.needs_coverage and (file.path, func.id) not in covered:
+                continue
             # The id, not the qualname: a getter and its setter are two testcases (issue 12).
             key = (rule.code, func.id, func.lineno)
             cases[key] = _Case(cls, _case_name(rule.code, func.id))
@@ -73,8 +78,9 @@ def _file_cases(file: FileMetrics, context: ReportContext, cls: str) -> dict[tup
 def _cases(result: GateResult, context: ReportContext) -> list[_Case]:
     """Passing and failing checks in file order; a violation without a check gets its own case."""
     names = _classnames(result)
+    covered = frozenset((c.path, c.symbol) for c in result.coverage if c.crap is not None)
     by_path: dict[str, dict[tuple[str, str, int], _Case]] = {
-        f.path: _file_cases(f, context, names[f.path]) for f in result.files
+        f.path: _file_cases(f, context, names[f.path], covered) for f in result.files
     }
     for v in result.violations:
         cases = by_path.setdefault(v.path, {})

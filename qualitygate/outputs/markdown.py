@@ -37,13 +37,13 @@ _BACKTICKS = re.compile("`+")
 _MARKUP = re.compile(r"([\\`*_\[\]<>&!~])")
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     """Markdown safe inside a GFM table cell: a pipe would start a new cell, even in a code span
     (GitHub and markdown-it take ``\\|`` out before reading the cell)."""
     return text.replace("|", "\\|")
 
 
-def _code(text: str) -> str:
+def code(text: str) -> str:
     """A code span showing ``text`` as it is: fenced by more backticks than its longest run, and
     padded with a space when it starts or ends with a backtick or a space (one is stripped from
     each end of a span that is not all spaces)."""
@@ -53,7 +53,7 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _text(text: str) -> str:
+def plain(text: str) -> str:
     """A message as plain text: on one line, no character of it read as markup."""
     return _MARKUP.sub(r"\\\1", one_line(text))
 
@@ -62,8 +62,8 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
-def _link(path: str, line: int, context: ReportContext) -> str:
-    text = _code(f"{path}:{line}")
+def link(path: str, line: int, context: ReportContext) -> str:
+    text = code(f"{path}:{line}")
     if path.startswith("/"):  # outside the working directory: no stable link
         return text
     return f"[{text}]({context.source_url}{quote(path, safe='/')}#L{line})"
@@ -83,12 +83,14 @@ def _head(result: GateResult) -> list[str]:
         f"{format_number(s.average_maintainability_index)} per file, cyclomatic complexity "
         f"{format_number(s.average_cyclomatic_complexity)} per function."
     )
-    return [f"## {verdict}", "", counts, "", *_metric_table(result.violations), "", averages, ""]
+    return [f"## {verdict}", "", counts, "", *_metric_table(result), "", averages, ""]
 
 
-def _metric_table(violations: tuple[Violation, ...]) -> list[str]:
+def _metric_table(result: GateResult) -> list[str]:
     rows = ["| metric | violations | warnings |", "|---|--:|--:|"]
-    for metric in Metric:
+    violations = result.violations
+    # The summary's metrics: crap_score only in a run with a coverage file (issue 14).
+    for metric in map(Metric, result.summary.by_metric):
         errors = sum(v.metric is metric and v.severity is Severity.ERROR for v in violations)
         warnings = sum(v.metric is metric and v.severity is Severity.WARNING for v in violations)
         rows.append(f"| {metric.value} | {errors} | {warnings} |")
@@ -98,9 +100,9 @@ def _metric_table(violations: tuple[Violation, ...]) -> list[str]:
 def _offender_row(v: Violation, context: ReportContext) -> str:
     rule = rule_for(v.rule)
     name = f"{v.rule} {rule.name}" if rule else v.rule
-    symbol = "(file)" if v.symbol == v.path else _cell(_code(v.symbol))
+    symbol = "(file)" if v.symbol == v.path else cell(code(v.symbol))
     return (
-        f"| {_MARK[v.severity]} | {name} | {_cell(_link(v.path, v.line, context))} | {symbol} | "
+        f"| {_MARK[v.severity]} | {name} | {cell(link(v.path, v.line, context))} | {symbol} | "
         f"{format_number(v.value)} | {v.comparison} {format_number(v.threshold)} | "
         f"{v.excess:.0%} |"
     )
@@ -124,14 +126,14 @@ def _errors(result: GateResult) -> Section:
     rows = []
     for e in result.errors:
         where = f"{e.path}:{e.line}" if e.line else e.path
-        rows.append(f"| {_cell(_code(where))} | {_cell(_text(e.message))} |")
+        rows.append(f"| {cell(code(where))} | {cell(plain(e.message))} |")
     return ["", "### Files not analysed", "", "| location | reason |", "|---|---|"], rows
 
 
 def _suggestion_row(s: Suggestion, context: ReportContext) -> str:
-    symbol = f" {_code(s.qualname)}" if s.qualname else ""
+    symbol = f" {code(s.qualname)}" if s.qualname else ""
     # The advice's own code spans (names from the code, which hold no backtick) are kept.
-    row = f"- {_link(s.path, s.line, context)} {s.rule}{symbol}: {one_line(s.text)}"
+    row = f"- {link(s.path, s.line, context)} {s.rule}{symbol}: {one_line(s.text)}"
     if s.kind is not SuggestionKind.AI or not s.patch:
         return row
     # Longer than any backtick run in the patch, so no line of it can close the block.

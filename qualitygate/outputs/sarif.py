@@ -89,10 +89,12 @@ def _unknown_rule(code: str) -> dict[str, Any]:
 
 
 def _rules(result: GateResult, context: ReportContext) -> list[dict[str, Any]]:
-    """Every registered rule, then any code a violation uses that the registry lacks."""
+    """Every registered rule, then any code a violation uses that the registry lacks. A rule on
+    the coverage file (QG005) is listed only when the run read one (issue 14)."""
     known = {r.code for r in RULES}
-    extra = sorted({v.rule for v in result.violations} - known)
-    return [_rule_descriptor(r, context) for r in RULES] + [_unknown_rule(c) for c in extra]
+    used = {v.rule for v in result.violations}
+    listed = [r for r in RULES if not r.needs_coverage or result.coverage or r.code in used]
+    return [_rule_descriptor(r, context) for r in listed] + [_unknown_rule(c) for c in sorted(used - known)]
 
 
 def _location(v: Violation) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import operator
 from itertools import groupby
 from typing import TextIO
 
-from qualitygate.gate.rules import RULES
+from qualitygate.gate.rules import COVERAGE_RULES, RULES
 from qualitygate.models import GateResult, Severity, SuggestionKind, Violation, format_number
 from qualitygate.outputs import ReportContext
 from qualitygate.paths import one_line
@@ -23,13 +23,19 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"{code}{text}{_RESET}" if color else text
 
 
-def _violation_line(v: Violation, color: bool, info: bool = False) -> str:
+_NOTES = {
+    "info": " (not changed since the --diff base; not gated)",
+    "preexisting": " (failed at the --diff merge-base too, at {base}, and got no worse; not gated)",
+}
+
+
+def _violation_line(v: Violation, color: bool, info: str = "") -> str:
     quiet = info or v.severity is Severity.WARNING
     code = _paint(v.rule, _YELLOW if quiet else _RED, color) if color else v.rule
     kind = " info" if info else " warning" if v.severity is Severity.WARNING else ""
     value, threshold = format_number(v.value), format_number(v.threshold)
     # Issue 4: say why a recorded offender fails, and that an unchanged one does not.
-    note = " (not changed since the --diff base; not gated)" if info else ""
+    note = _NOTES[info].format(base=format_number(v.base_value or 0)) if info else ""
     if v.baseline_value is not None:
         note = f" (worse than the baseline's {format_number(v.baseline_value)})"
     # The metric's name and comparison by its rule: str keys (2,000 lines on the stdlib).
@@ -66,13 +72,49 @@ def _suggestion_lines(result: GateResult) -> dict[tuple[str, str, int, str], lis
 _PATH = operator.itemgetter(0)
 
 
+def _percent(fraction: float | None) -> str:
+    return "no line listed" if fraction is None else f"{format_number(100 * fraction)}%"
+
+
+def _coverage_notes(result: GateResult) -> dict[tuple[str, str, str], str]:
+    """What a QG005 line adds (issue 14): the function's line coverage and complexity."""
+    if not result.coverage:
+        return {}
+    found = {(c.path, c.symbol): c for c in result.coverage}
+    return {(v.rule, v.path, v.symbol): f" (line coverage {_percent(c.coverage)}, cyclomatic "
+            f"complexity {c.cyclomatic_complexity})"
+            for v in result.violations if v.rule in COVERAGE_RULES
+            and (c := found.get((v.path, v.symbol))) is not None}  # fmt: skip
+
+
+def _coverage_lines(result: GateResult) -> list[str]:
+    """One line on the coverage file's reach and the riskiest function (issue 14)."""
+    scored = [c for c in result.coverage if c.crap is not None]
+    if not scored:
+        return []
+    files = len({c.path for c in result.coverage})
+    worst = max(scored, key=lambda c: (c.crap, -c.line))
+    return [f"coverage: {len(scored)} function{'s' * (len(scored) != 1)} in {files} "
+            f"file{'s' * (files != 1)} matched; worst CRAP score {format_number(worst.crap or 0)} "
+            f"({one_line(worst.path)}:{worst.line} {one_line(worst.symbol)}, line coverage "
+            f"{_percent(worst.coverage)})"]  # fmt: skip
+
+
+def _set_aside_lines(result: GateResult, color: bool) -> list[tuple[str, str]]:
+    """Offenders --diff does not gate: outside the change, or failing at the base and no worse."""
+    return [(v.path, _violation_line(v, color, info=kind))
+            for kind, found in (("info", result.informational), ("preexisting", result.preexisting))
+            for v in found]  # fmt: skip
+
+
 def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     """One block per file with problems; errors name the path and line."""
     advice = _suggestion_lines(result)
+    notes = _coverage_notes(result)
     lines = [(v.path, line) for v in result.violations
-             for line in (_violation_line(v, context.color),
+             for line in (_violation_line(v, context.color) + notes.get((v.rule, v.path, v.symbol), ""),
                           *advice.get((v.path, v.rule, v.line, v.symbol), ()))]  # fmt: skip
-    lines += [(v.path, _violation_line(v, context.color, info=True)) for v in result.informational]
+    lines += _set_aside_lines(result, context.color)
     for e in result.errors:
         where = one_line(f"{e.path}:{e.line}" if e.line else e.path)
         lines.append((e.path, f"{where}: {_paint('error', _RED, context.color)} {one_line(e.message)}"))
@@ -83,6 +125,7 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
         out.extend(line + "\n" for _, line in group)
         out.append("\n")
     out.extend(line + "\n" for line in _fixed_lines(result))
+    out.extend(line + "\n" for line in _coverage_lines(result))
     out.append(summary_line(result, context.color) + "\n")
     stream.write("".join(out))
 
@@ -96,7 +139,7 @@ def summary_line(result: GateResult, color: bool = False) -> str:
     warnings = f", {s.warnings} warning{'s' * (s.warnings != 1)}" if s.warnings else ""
     # Offenders that do not fail are counted too, so none is silently gone (issue 4).
     counts = ((s.baselined, "baselined"), (s.suppressed, "suppressed"), (s.fixed, "fixed"),
-              (s.informational, "not changed (info)"))  # fmt: skip
+              (s.informational, "not changed (info)"), (s.preexisting, "pre-existing, no worse"))  # fmt: skip
     set_aside = "".join(f", {n} {label}" for n, label in counts if n)
     return (
         f"{_paint('qualitygate', _BOLD, color)} {verdict}: {s.files} file{'s' * (s.files != 1)}, "

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from qualitygate import __version__
 from qualitygate.config import Settings
@@ -38,11 +39,34 @@ class Written:
         return f"{self.html}, {self.data} and {self.pages} Markdown pages in {self.docs}"
 
 
-def generated_at() -> str:
-    """Now in UTC, or ``$SOURCE_DATE_EPOCH`` so a rebuilt report is byte-identical."""
+def moment() -> float:
+    """Now, or ``$SOURCE_DATE_EPOCH`` so a rebuilt report is byte-identical."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    moment = float(epoch) if epoch.isdigit() else time.time()
-    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return float(epoch) if epoch.isdigit() else time.time()
+
+
+def generated_at() -> str:
+    """``moment()`` in UTC."""
+    return datetime.fromtimestamp(moment(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hotspots(result: GateResult, settings: Settings) -> tuple[dict[str, Any] | None, list[str]]:
+    """The hotspots of the last 180 days (issue 14) when the project is in a git work tree."""
+    from qualitygate.churn.gitlog import ChurnError, open_repository
+    from qualitygate.churn.hotspots import Window, find_hotspots
+    from qualitygate.site.hotspots_text import hotspots_data
+    from qualitygate.store.cache import cache_dir
+
+    try:
+        repo = open_repository(settings.root)
+    except ChurnError:
+        return None, []  # no git, or not a work tree: the page has no hotspots section
+    warnings: list[str] = []
+    try:
+        found = find_hotspots(result, repo, Window(now=moment()), cache_dir(settings.root), warnings.append)
+    except ChurnError as exc:
+        return None, [*warnings, f"hotspots left out: {exc}"]
+    return hotspots_data(found), warnings
 
 
 def _history(settings: Settings, days: int | None) -> tuple[HistoryView | None, dict[str, list[tuple[int, float]]], list[str]]:
@@ -114,9 +138,11 @@ def write_report(result: GateResult, settings: Settings, output_dir: Path, days:
     history, series, warnings = _history(settings, days)
     by_path = {file.path: series.get(root_relative(file.path, settings.root), []) for file in result.files}
     thresholds = settings.thresholds
+    hotspots, hotspot_warnings = _hotspots(result, settings)
+    warnings += hotspot_warnings
     document = report_data.build(
         result, thresholds, project=settings.root.name or str(settings.root), version=__version__,
-        generated_at=generated_at(), history=history, series=by_path,
+        generated_at=generated_at(), history=history, series=by_path, hotspots=hotspots,
     )  # fmt: skip
     make_folder(output_dir)
     html, data = output_dir / HTML_NAME, output_dir / DATA_NAME

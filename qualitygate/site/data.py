@@ -11,7 +11,14 @@ from qualitygate.gate.rules import (
     DEFAULT_MAINTAINABILITY,
     Thresholds,
 )
-from qualitygate.models import FileMetrics, FunctionMetrics, GateResult, Suggestion, Violation
+from qualitygate.models import (
+    FileMetrics,
+    FunctionCoverage,
+    FunctionMetrics,
+    GateResult,
+    Suggestion,
+    Violation,
+)
 from qualitygate.serialize import error_to_dict, violation_to_dict
 from qualitygate.store.history_query import HistoryView
 
@@ -97,16 +104,30 @@ def _file_entry(
     }
 
 
+def _add_coverage(records: Sequence[FunctionCoverage], rows: Sequence[dict[str, Any]]) -> None:
+    """Each function row's line coverage (0 to 1) and CRAP score; None where the coverage file
+    gives none. A function is one per line of its file, so (path, line) names it."""
+    found = {(c.path, c.line): c for c in records}
+    for row in rows:
+        record = found.get((row["path"], row["line"]))
+        row["coverage"] = None if record is None else record.coverage
+        row["crap"] = None if record is None or record.crap is None else round(record.crap, 2)
+
+
 def _key(path: str, line: int, symbol: str | None) -> tuple[str, int, str]:
     return (path, line, symbol or path)  # file rules name the file as their symbol
 
 
-def recommendations(result: GateResult, limit: int = MAX_RECOMMENDATIONS) -> list[dict[str, Any]]:
-    """The advisor's suggestions (issue 6), one entry per function or file, furthest past first.
+def recommendations(
+    result: GateResult, limit: int = MAX_RECOMMENDATIONS, hot: Mapping[tuple[str, int, str], int] | None = None
+) -> list[dict[str, Any]]:
+    """The advisor's suggestions (issue 6), one entry per function or file, furthest past first;
+    the hotspots (``hot``: their scores by path, line and function id) first of all (issue 14).
 
     The advice itself comes from ``result.suggestions`` (which block to extract, which
     conditions to name), so ``check`` and the report never disagree; this only groups and ranks.
     """
+    hot = hot or {}
     excess: dict[tuple[str, int, str], float] = {}
     for v in result.violations:
         key = _key(v.path, v.line, v.symbol)
@@ -116,7 +137,7 @@ def recommendations(result: GateResult, limit: int = MAX_RECOMMENDATIONS) -> lis
         groups.setdefault(_key(s.path, s.line, s.qualname), []).append(s)
     # Locations, not violations (so not gate.result.worst_first): by their largest excess,
     # then by path, line and symbol (a location without a violation counts 0).
-    ranked = sorted(groups.items(), key=lambda item: (-excess.get(item[0], 0.0), item[0]))
+    ranked = sorted(groups.items(), key=lambda item: (-hot.get(item[0], 0), -excess.get(item[0], 0.0), item[0]))
     return [
         {
             "path": path,
@@ -127,6 +148,11 @@ def recommendations(result: GateResult, limit: int = MAX_RECOMMENDATIONS) -> lis
         }
         for (path, line, symbol), advice in ranked[:limit]
     ]
+
+
+def _hot(hotspots: Mapping[str, Any] | None) -> dict[tuple[str, int, str], int]:
+    rows = hotspots["hotspots"] if hotspots else []
+    return {(row["path"], row["line"], row["function"]): row["score"] for row in rows}
 
 
 def _history_data(view: HistoryView | None) -> dict[str, Any] | None:
@@ -160,12 +186,18 @@ def build(
     generated_at: str,
     history: HistoryView | None = None,
     series: Series | None = None,
+    hotspots: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything the report shows, as plain JSON types, in a fixed key order."""
+    """Everything the report shows, as plain JSON types, in a fixed key order. ``hotspots`` is
+    the ``hotspots --format json`` document (None outside a git work tree)."""
     by_file: dict[str, list[Violation]] = {}
     for v in result.violations:
         by_file.setdefault(v.path, []).append(v)
     threshold = thresholds.maintainability_threshold
+    files = [_file_entry(f, by_file.get(f.path, []), threshold, series or {}) for f in result.files]
+    worst = offenders(result, thresholds)
+    if result.coverage:  # issue 14: only with a coverage file, so other reports stay as they were
+        _add_coverage(result.coverage, [*worst, *(row for file in files for row in file["functions"])])
     return {
         "version": DATA_VERSION,
         "project": project,
@@ -175,8 +207,9 @@ def build(
         "thresholds": thresholds._asdict(),
         "summary": _summary(result),
         "history": _history_data(history),
-        "offenders": offenders(result, thresholds),
-        "recommendations": recommendations(result),
-        "files": [_file_entry(f, by_file.get(f.path, []), threshold, series or {}) for f in result.files],
+        "offenders": worst,
+        "hotspots": hotspots,
+        "recommendations": recommendations(result, hot=_hot(hotspots)),
+        "files": files,
         "errors": [error_to_dict(e) for e in result.errors],
     }

@@ -223,7 +223,31 @@ def _offenders(data: Mapping[str, Any]) -> str:
     return (f'<section id="offenders"><h2>Worst offenders</h2><p class="muted">The {len(rows)} '
             "functions closest to or furthest past their complexity thresholds. Click a column "
             "to sort.</p>"
-            f"{_table(rows, OFFENDER_COLUMNS)}</section>")  # fmt: skip
+            f"{_table(rows, _with_coverage(OFFENDER_COLUMNS, rows))}</section>")  # fmt: skip
+
+
+HOTSPOT_COLUMNS: tuple[Column, ...] = (
+    ("path", "file", lambda r: r["path"], False),
+    ("function", "function", lambda r: r["function"], False),
+    ("line", "line", lambda r: r["line"], True),
+    ("commits", "commits", lambda r: r["commits"], True),
+    ("authors", "authors", lambda r: r["authors"], True),
+    ("last_change", "last change", lambda r: r["last_change"], False),
+    ("cognitive_complexity", "cognitive", lambda r: r["cognitive_complexity"], True),
+    ("score", "score", lambda r: r["score"], True),
+)
+
+
+def _hotspots(data: Mapping[str, Any]) -> str:
+    """Functions by commits × cognitive complexity (issue 14); no section outside git."""
+    found = data.get("hotspots")
+    if not found:
+        return ""
+    window = f"since {found['since']}" if found["since"] else "in the whole history"
+    intro = (f"Functions ranked by commits {window} × cognitive complexity: complex code that "
+             f"keeps changing. {found['commits']} commits changed Python files.")  # fmt: skip
+    table = _table(found["hotspots"], HOTSPOT_COLUMNS) if found["hotspots"] else ""
+    return f'<section id="hotspots"><h2>Hotspots</h2><p class="muted">{e(intro)}</p>{table}</section>'
 
 
 def _prose(text: str) -> str:
@@ -248,6 +272,15 @@ def _recommendations(data: Mapping[str, Any]) -> str:
 
 
 FUNCTION_COLUMNS: tuple[Column, ...] = OFFENDER_COLUMNS[1:9]
+COVERAGE_COLUMNS: tuple[Column, ...] = (
+    ("coverage", "line coverage %", lambda r: "-" if r["coverage"] is None else round(100 * r["coverage"], 2), True),
+    ("crap", "CRAP", lambda r: "-" if r["crap"] is None else r["crap"], True),
+)
+
+
+def _with_coverage(columns: tuple[Column, ...], rows: Sequence[Mapping[str, Any]]) -> tuple[Column, ...]:
+    """The line coverage and CRAP columns, when the run read a coverage file (issue 14)."""
+    return (*columns, *COVERAGE_COLUMNS) if rows and "coverage" in rows[0] else columns
 
 
 def _file_details(file: Mapping[str, Any]) -> str:
@@ -258,7 +291,7 @@ def _file_details(file: Mapping[str, Any]) -> str:
         f"{e(v['message'])}</li>"
         for v in file["violations"]
     )
-    functions = _table(file["functions"], FUNCTION_COLUMNS) if file["functions"] else '<p class="muted">No functions.</p>'
+    functions = _table(file["functions"], _with_coverage(FUNCTION_COLUMNS, file["functions"])) if file["functions"] else '<p class="muted">No functions.</p>'
     count = len(file["violations"])
     return (
         f'<details class="file" data-path="{e(file["path"])}"><summary>'
@@ -286,7 +319,7 @@ def _errors(data: Mapping[str, Any]) -> str:
 
 def render(data: Mapping[str, Any]) -> str:
     """The whole page as one string."""
-    sections = (_header, _summary, _trends, _offenders, _recommendations, _files, _errors)
+    sections = (_header, _summary, _trends, _offenders, _hotspots, _recommendations, _files, _errors)
     body = "".join(section(data) for section in sections)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

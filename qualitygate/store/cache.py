@@ -126,6 +126,9 @@ def file_digest(path: Path | str) -> str | None:
     return digest.hexdigest()
 
 
+BLOB = "blob:"  # the key prefix of git blobs' entries; every other key is an absolute path
+
+
 def _cacheable(outcome: Outcome) -> bool:
     return isinstance(outcome, FileMetrics) or not outcome.message.startswith(TRANSIENT_ERRORS)
 
@@ -222,9 +225,22 @@ class MetricsCache:
         """Write the changed buckets; entries of files that no longer exist are dropped from them."""
         for index in self.store.dirty:
             for key, _ in self.store.entries(index):
-                if not os.path.lexists(key):
+                if not key.startswith(BLOB) and not os.path.lexists(key):
                     self.store.delete(key)
         self.store.save()
+
+    def blob(self, sha: str, display: str) -> Outcome | None:
+        """The outcome stored for a git blob (``--diff``'s merge-base side: issue 14), or None."""
+        entry = self.store.get(BLOB + sha)
+        stamp = entries.stamp_of(entry)
+        if stamp is None or stamp[2] != sha:
+            return None
+        return self._hit(BLOB + sha, entry, display)
+
+    def put_blob(self, sha: str, size: int, outcome: Outcome) -> None:
+        """Store the outcome of a git blob; its id names its bytes, so it never goes stale."""
+        if _cacheable(outcome):
+            self.store.put(BLOB + sha, entries.encode(outcome, (size, 0, sha)))
 
     def breakdowns(self, path: str, digest: str) -> dict[str, Any]:
         """The statement breakdowns stored with ``path``'s entry while its bytes are ``digest``."""

@@ -11,4 +11,6 @@ RULE_ADVICE: dict[str, str] = {
     "candidates to simplify or move out.",
     "QG004": "qualitygate lists the function's length, complexity and volume, and its longest "
     "block to extract.",
+    "QG005": "qualitygate gives the function's line coverage and complexity: cover its untested "
+    "lines with tests, or split it.",
 }

@@ -165,6 +165,8 @@ def function_advice(v: Violation, func: FunctionMetrics, costs: list[CostSummary
         parts = _cognitive(v, costs)
     elif v.metric is Metric.CYCLOMATIC:
         parts = _cyclomatic(v, costs)
+    elif v.metric is Metric.CRAP:
+        parts = [_BRIEF[Metric.CRAP]]
     else:
         parts = _maintainability(func, costs)
     return f"{v.message}: " + "; ".join(parts + _shape(func))
@@ -239,6 +241,9 @@ _BRIEF = {
     Metric.COGNITIVE: "extract the most deeply nested blocks into functions and flatten the rest "
     "with guard clauses",
     Metric.CYCLOMATIC: "split the function into steps, or replace long branch chains with a lookup",
+    # Issue 14: fully covered, a function's CRAP score is its cyclomatic complexity.
+    Metric.CRAP: "add tests that run its uncovered lines (fully covered, its CRAP score falls to its "
+    "cyclomatic complexity), or split it into simpler functions",
 }
 
 
