@@ -129,7 +129,8 @@ def gate(
         if base is not None:
             from qualitygate.gate.delta import apply as apply_delta
 
-            result = apply_delta(result, changed, base[0], thresholds.for_path, base[1])
+            # Suppressions again: --fail-on-worse adds findings an ignore comment may cover.
+            result = apply_suppressions(apply_delta(result, changed, base[0], thresholds.for_path, base[1]))
     if baseline is not None:
         from qualitygate.gate.baseline import apply as apply_baseline
 

@@ -208,8 +208,15 @@ def coverage_from_dict(data: dict[str, Any]) -> FunctionCoverage:
 
 def change_from_dict(data: dict[str, Any]) -> Change:
     """Inverse of ``change_to_dict``."""
-    metrics = tuple((name, (pair[0], pair[1])) for name, pair in data["metrics"].items())
+    metrics = tuple((name, _pair(pair)) for name, pair in data["metrics"].items())
     return Change(data["path"], data["symbol"], ChangeStatus(data["status"]), data["line"], data["end_line"], metrics)
+
+
+def _pair(value: Any) -> tuple[Any, Any]:
+    """``[before, after]``; anything else is a ValueError (a hand-edited report)."""
+    if type(value) is not list or len(value) != 2:
+        raise ValueError(f"a metric of a change is {value!r}, not [before, after]")
+    return (value[0], value[1])
 
 
 def suggestion_to_dict(s: Suggestion) -> dict[str, Any]:

@@ -147,3 +147,121 @@ def test_sarif_and_junit_stay_valid_with_a_worse_finding(cli, pr: GitRepo, tmp_p
     jsonschema.Draft4Validator(schema).validate(sarif)
     assert "QG010" in {r["ruleId"] for r in sarif["runs"][0]["results"]}
     xmlschema.XMLSchema(str(SCHEMAS / "junit.xsd")).validate(str(tmp_path / "r.xml"))
+
+
+# -- regressions found by attacking the feature: a wrong verdict is worse than a crash ------------
+
+
+def _variants(*bodies: tuple[str, int, str]) -> str:
+    """``if``/``elif``/``else`` branches each defining ``f`` (platform variants share a qualname)."""
+    keywords = ["if sys.platform == 'a':", *(f"elif sys.platform == '{k}':" for k in "bcdefg")]
+    out = ["import sys"]
+    for index, (kind, branches, arg) in enumerate(bodies):
+        out.append("else:" if kind == "else" else keywords[index])
+        out += ["    " + line for line in branchy("f", branches).replace("(x)", f"({arg})").replace("x ==", f"{arg} ==").splitlines()]
+    return "\n".join(out) + "\n"
+
+
+def test_a_new_variant_above_a_legacy_one_fails_as_new(cli, repo: GitRepo) -> None:
+    """A def inserted above others sharing its qualname shifts their ``#n`` ids: the new complex
+    one must not be compared with the legacy one that held its id before."""
+    repo.write({"pyproject.toml": CONFIG, "m.py": _variants(("if", 13, "x"), ("else", 1, "y"))}).commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write({"m.py": _variants(("if", 13, "z"), ("elif", 13, "x"), ("else", 1, "y"))}).commit("new variant")
+    report = _check(cli, repo, "--fail-on-worse").json()
+    assert [(v["rule"], v["symbol"], v["base_value"]) for v in report["violations"]] == [("QG001", "f", None)]
+    assert report["preexisting"] == []
+
+
+UNRELATED_OLD = '''def export_csv(rows, opts):
+    out = []
+    for row in rows:
+        if row is None:
+            continue
+        if opts.get("skip_empty") and not row:
+            continue
+        if opts.get("upper"):
+            row = [str(c).upper() for c in row]
+        if opts.get("limit") and len(out) >= opts["limit"]:
+            break
+        if opts.get("dedupe") and row in out:
+            continue
+        out.append(",".join(map(str, row)))
+    return out
+'''
+
+
+def test_an_unrelated_function_of_the_same_shape_is_not_its_predecessor(cli, repo: GitRepo) -> None:
+    new = (UNRELATED_OLD.replace("export_csv", "import_json").replace("rows", "records").replace("row", "rec")
+           .replace("opts", "flags").replace("out", "result"))  # fmt: skip
+    repo.write({"pyproject.toml": "[tool.qualitygate]\ncomplexity_threshold = 5\nmaintainability_threshold = 0\n",
+                "api.py": UNRELATED_OLD}).commit("base")  # fmt: skip
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write({"api.py": new}).commit("replace")
+    report = _check(cli, repo).json()
+    assert [(v["symbol"], v["base_value"]) for v in report["violations"]] == [("import_json", None)]
+    assert report["preexisting"] == []
+
+
+def test_a_file_git_calls_binary_is_still_diffed(cli, repo: GitRepo) -> None:
+    repo.write({"pyproject.toml": CONFIG, ".gitattributes": "*.py -diff\n", "m.py": branchy("f", 2)}).commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write({"m.py": branchy("f", 13)}).commit("worse")
+    report = _check(cli, repo).json()
+    assert [(v["symbol"], v["value"], v["base_value"]) for v in report["violations"]] == [("f", 14, 3)]
+
+
+def test_fail_on_worse_leaves_an_untouched_function_alone(cli, repo: GitRepo) -> None:
+    stub = "@overload\ndef f(x: int) -> int: ...\n"
+    repo.write({"pyproject.toml": CONFIG, "m.py": "from typing import overload\n" + stub + stub.replace("int", "str")
+                + branchy("f", 7)}).commit("base")  # fmt: skip
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write({"m.py": "from typing import overload\n" + stub + branchy("f", 7)}).commit("one stub less")
+    result = _check(cli, repo, "--fail-on-worse")
+    assert result.code == 0 and result.json()["violations"] == []
+
+
+def test_an_ignore_comment_covers_a_worse_finding(cli, repo: GitRepo) -> None:
+    repo.write({"pyproject.toml": CONFIG, "m.py": branchy("f", 2)}).commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write({"m.py": branchy("f", 4).replace("def f(x):", "def f(x):  # qualitygate: ignore[QG010]")})
+    report = _check(cli, repo, "--fail-on-worse").json()
+    assert report["violations"] == [] and [v["rule"] for v in report["suppressed"]] == ["QG010", "QG010"]
+
+
+def test_moving_many_functions_into_a_class_pairs_them_quickly(cli, repo: GitRepo) -> None:
+    """100 functions moved into a class: every qualname changes; they pair by name, and the run
+    stays fast (it once compared every body with every other, character by character)."""
+    functions = [branchy(f"handler_{i}", 3, base=i) for i in range(100)]
+    repo.write({"pyproject.toml": CONFIG, "svc.py": _module(*functions)}).commit("base")
+    repo.write({"svc.py": "class Service:\n" + "".join("    " + line + "\n" if line else "\n"
+                                                       for line in _module(*functions).splitlines())})  # fmt: skip
+    report = cli("check", "--diff", "HEAD", "-f", "json", cwd=repo.root).json()
+    statuses = {c["status"] for c in report["changes"] if c["symbol"] != c["path"]}
+    assert statuses == {"modified"} and len(report["changes"]) == 101
+
+
+@pytest.mark.parametrize("edit", ["short pair", "list in pair", "text base value"])
+def test_a_hand_edited_shard_with_bad_changes_is_a_usage_error(cli, pr: GitRepo, tmp_path: Path, edit: str) -> None:
+    report = _check(cli, pr).json()
+    change = report["changes"][1]
+    if edit == "short pair":
+        change["metrics"]["cyclomatic_complexity"] = [1]
+    elif edit == "list in pair":
+        change["metrics"]["cyclomatic_complexity"] = [True, [1]]
+    else:
+        report["violations"][0]["base_value"] = "7"
+    shard = tmp_path / "shard.json"
+    shard.write_text(json.dumps(report))
+    result = cli("merge", str(shard), "-f", "pr-comment", cwd=pr.root)
+    assert result.code == 2 and "not a qualitygate JSON v1 report" in result.err
+
+
+def test_a_cut_comment_closes_its_details_so_the_note_shows(cli, repo: GitRepo) -> None:
+    repo.write({"pyproject.toml": CONFIG, "big.py": _module(*(branchy(f"f{i:03}", 2) for i in range(300)))})
+    repo.commit("base")
+    repo.write({"big.py": _module(*(branchy(f"f{i:03}", 3 + i % 12) for i in range(300)))})
+    report = from_dict(cli("check", "--diff", "HEAD", "-f", "json", cwd=repo.root).json())
+    text = comment(report, ReportContext(), limit=8_000)
+    assert len(text) <= 8_000 and text.count("<details>") == text.count("</details>")
+    assert text.rstrip().endswith("list everything._")

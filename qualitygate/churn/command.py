@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import NamedTuple, TextIO
 
 from qualitygate.churn.gitlog import open_repository
-from qualitygate.churn.hotspots import DEFAULT_DAYS, DEFAULT_TOP, Hotspots, Window, find_hotspots
+from qualitygate.churn.hotspots import DEFAULT_DAYS, DEFAULT_TOP, Window, find_hotspots
 from qualitygate.config import Settings
 from qualitygate.models import GateResult
 
@@ -27,7 +27,7 @@ def run_hotspots(
 ) -> int:
     """Exit 0 with the table or JSON on stdout; a ChurnError (exit 2) before measuring anything
     when there is no git or no work tree."""
-    from qualitygate.site.hotspots_text import describe, render_hotspots
+    from qualitygate.site.hotspots_text import render_hotspots
     from qualitygate.store.cache import cache_dir
 
     stdout, stderr = streams
@@ -46,10 +46,8 @@ def run_hotspots(
         warn(f"{error.path}: not analysed ({error.message})")
     cache = cache_dir(settings.root) if options.use_cache else None
     found = find_hotspots(result, repo, Window(options.days, options.top), cache, warn)
-    print(f"qualitygate: hotspots: {describe(found)}{_source(found)}", file=stderr)
+    if found.head is not None:
+        source = "from the cache" if found.cached else "from git"
+        print(f"qualitygate: hotspots: the history of {found.head[:12]} came {source}", file=stderr)
     render_hotspots(found, options.fmt, stdout)
     return 0
-
-
-def _source(found: Hotspots) -> str:
-    return " (history from the cache)" if found.cached else ""

@@ -93,7 +93,7 @@ def _git(args: Sequence[str], cwd: Path, stdin: bytes = b"") -> subprocess.Compl
         raise ChurnError(f"cannot run git in {cwd}: {exc.strerror or exc}") from None
 
 
-def text(data: bytes) -> str:
+def _text(data: bytes) -> str:
     """Git's bytes as text; bytes that are not UTF-8 survive as surrogates (issue 12)."""
     return data.decode("utf-8", "surrogateescape")
 
@@ -102,9 +102,9 @@ def open_repository(folder: Path) -> Repository:
     """The work tree holding ``folder``, its HEAD commit and whether the clone is shallow."""
     done = _git(["rev-parse", "--show-toplevel", "--is-shallow-repository", "--verify", "--quiet",
                  "HEAD^{commit}"], folder)  # fmt: skip
-    lines = text(done.stdout).splitlines()
+    lines = _text(done.stdout).splitlines()
     if len(lines) < 2:
-        reason = text(done.stderr).strip().removeprefix("fatal: ") or "git rev-parse failed"
+        reason = _text(done.stderr).strip().removeprefix("fatal: ") or "git rev-parse failed"
         raise ChurnError(f"hotspots read the git history, and {folder} is not in a git work tree ({reason})")
     head = lines[2] if done.returncode == 0 and len(lines) > 2 else None
     return Repository(Path(os.path.realpath(lines[0])), head, lines[1] == "true")
@@ -127,14 +127,14 @@ def log_patches(repo: Repository, since: int | None) -> Iterator[CommitPatch]:
             raise ChurnError(f"cannot run git in {repo.top}: {exc.strerror or exc}") from None
         try:
             assert process.stdout is not None
-            yield from parse_log(text(raw).removesuffix("\n") for raw in process.stdout)
+            yield from parse_log(_text(raw).removesuffix("\n") for raw in process.stdout)
         finally:
             if process.poll() is None:  # the reader stopped early, or failed: stop git too
                 process.kill()
             code = process.wait()
         if code != 0:
             errors.seek(0)
-            raise ChurnError(f"git log failed in {repo.top}: {text(errors.read()).strip()}")
+            raise ChurnError(f"git log failed in {repo.top}: {_text(errors.read()).strip()}")
 
 
 def merge_patches(repo: Repository, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[FilePatch, ...]]:
@@ -148,8 +148,8 @@ def merge_patches(repo: Repository, pairs: Sequence[tuple[str, str]]) -> dict[tu
     args = ["diff-tree", "--stdin", "--always", "-r", _FORMAT, "-p", *_PATCH, "--", PATHSPEC]
     done = _git(args, repo.top, lines)
     if done.returncode != 0:
-        raise ChurnError(f"git diff-tree failed in {repo.top}: {text(done.stderr).strip()}")
-    found = parse_log(text(done.stdout).split("\n"))  # only LF ends a line of a patch
+        raise ChurnError(f"git diff-tree failed in {repo.top}: {_text(done.stderr).strip()}")
+    found = parse_log(_text(done.stdout).split("\n"))  # only LF ends a line of a patch
     return {(patch.commit.sha, patch.parents[0]): patch.files for patch in found if patch.parents}
 
 
@@ -159,8 +159,8 @@ def worktree_patches(repo: Repository) -> tuple[FilePatch, ...]:
         return ()
     done = _git(["diff", *_PATCH, "HEAD", "--", PATHSPEC], repo.top)
     if done.returncode != 0:
-        raise ChurnError(f"git diff failed in {repo.top}: {text(done.stderr).strip()}")
-    lines = text(done.stdout).split("\n")  # only LF ends a line of a patch
+        raise ChurnError(f"git diff failed in {repo.top}: {_text(done.stderr).strip()}")
+    lines = _text(done.stdout).split("\n")  # only LF ends a line of a patch
     found = list(parse_log(["\0worktree\0\0\0", *lines]))
     return found[0].files if found else ()
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 from qualitygate.churn.gitlog import Repository, log_patches, merge_patches, worktree_patches
-from qualitygate.churn.replay import History, LineMap, Touch, merge_pairs, replay
+from qualitygate.churn.replay import History, LineMap, Touch, merge_pairs, merged, replay
 from qualitygate.churn.store import history_file, history_key, load, save
 from qualitygate.models import FileMetrics, FunctionMetrics, GateResult, Metric, Violation
 from qualitygate.paths import display_path
@@ -98,10 +98,10 @@ def _moved(touches: Iterable[Touch], lines: LineMap) -> tuple[Touch, ...]:
     """Touches in HEAD's line numbers -> today's; the lines the work tree deleted drop out."""
     moved = []
     for touch in touches:
-        ranges = sorted(r for first, last in touch.ranges for r in lines.ranges(first, last))
+        ranges = merged(r for first, last in touch.ranges for r in lines.ranges(first, last))
         gaps = tuple(g for g in (lines.line(gap) for gap in touch.gaps) if g is not None)
         if ranges or gaps:
-            moved.append(Touch(touch.commit, tuple(ranges), gaps))
+            moved.append(Touch(touch.commit, ranges, gaps))
     return tuple(moved)
 
 
@@ -199,8 +199,3 @@ def find_hotspots(result: GateResult, repo: Repository, window: Window, cache: P
     files = _Files(repo, history)
     rows = _advised(rank(result.files, files.touches, history, window.top), result)
     return Hotspots(repo.head, window.days, since, len(history.commits), rows, cached, repo.shallow)
-
-
-def scores(found: Hotspots) -> Mapping[tuple[str, str, int], int]:
-    """(path, function id, line) -> score, to put the hotspots first in other lists."""
-    return {(row.path, row.function, row.line): row.score for row in found.rows}

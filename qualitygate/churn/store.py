@@ -15,7 +15,7 @@ from typing import Any
 
 from qualitygate import __version__
 from qualitygate.churn.gitlog import PATHSPEC, Commit
-from qualitygate.churn.replay import History, Touch
+from qualitygate.churn.replay import History, Touch, merged
 from qualitygate.paths import read_regular
 from qualitygate.store.atomic import write_atomic
 from qualitygate.store.buckets import prepare_folder, read_failure
@@ -65,7 +65,7 @@ def save(path: Path, key: str, history: History, warn: Warn) -> None:
         "format": FORMAT,
         "key": key,
         "commits": [list(commit) for commit in history.commits],
-        "files": {path: [_encode(touch) for touch in touches] for path, touches in history.files.items()},
+        "files": {name: [_encode(touch) for touch in touches] for name, touches in history.files.items()},
     }
     try:
         prepare_folder(path.parent)
@@ -114,7 +114,7 @@ def _touch(row: Any, commits: int) -> Touch:
     numbers = [_number(n) for n in _list(flat)]
     if _number(commit) >= commits or len(numbers) % 2:
         raise Malformed("a touch out of range")
-    ranges = tuple(zip(numbers[::2], numbers[1::2], strict=True))
+    ranges = merged(zip(numbers[::2], numbers[1::2], strict=True))  # sorted, as hits() needs
     return Touch(commit, ranges, tuple(_number(g) for g in _list(gaps)))
 
 

@@ -7,6 +7,9 @@ their bodies, so a renamed or moved function is "modified", not "removed" plus "
 from __future__ import annotations
 
 import difflib
+import operator
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +34,8 @@ from qualitygate.models import (
 FUNCTION_METRICS = ("cyclomatic_complexity", "cognitive_complexity", "maintainability_index")
 FILE_METRICS = ("cyclomatic_complexity", "maintainability_index")
 MATCH_RATIO = 0.6  # bodies at least this alike (difflib's ratio) are one function, renamed or moved
-MATCH_LIMIT = 10_000  # unpaired (old x new) candidates compared at most; past it, no body match
+MATCH_LIMIT = 2_500  # unpaired (old x new) candidates compared at most; past it, no body match
+BODY_LINES = 400  # lines of a body compared at most (a 3,000-line generated function stays fast)
 
 Pair = tuple[FunctionMetrics | None, FunctionMetrics | None]
 ThresholdsOf = Callable[[str], Thresholds]
@@ -53,19 +57,19 @@ def apply(result: GateResult, changed: ChangedCode, base: BaseSide, thresholds: 
     """``result`` (already gated by ``gate.diff.apply``) with changes, base values and the policy;
     ``texts`` reads a measured file's text (to pair renamed functions by body)."""
     texts = texts or _text_of
-    pairs: dict[str, list[Pair]] = {}
+    pairs: dict[str, Pairing] = {}
     changes: list[Change] = []
     for file in result.files:
         change = changed.change_of(file.path)
         old = base.files.get(file.path)
         if change is not None and (old is not None or not change.base_path):  # no base measured: no deltas
-            pairs[file.path] = _pairs(old, file, base.sources.get(file.path, ""), texts) if old else []
-            changes.extend(_file_changes(file, old, change, pairs[file.path]))
+            pairs[file.path] = _pairs(old, file, base.sources.get(file.path, ""), texts) if old else Pairing([], set())
+            changes.extend(_file_changes(file, old, change, pairs[file.path].pairs))
     for gone in base.removed:
         changes.extend(_removed(gone))
-    valued = _with_base_values(result, changed, base, pairs)
+    valued = _with_base_values(result, base, pairs)
     kept, passed = _policy(valued.violations, options.policy)
-    worse = _worse(pairs, valued, thresholds, options) if options.fail_on_worse else []
+    worse = _worse(pairs, changed, valued, thresholds, options) if options.fail_on_worse else []
     return replace(valued, violations=tuple(sorted([*kept, *worse], key=violation_key)),
                    preexisting=tuple(passed), changes=tuple(changes))  # fmt: skip
 
@@ -81,16 +85,56 @@ def _text_of(path: str) -> str:
         return ""
 
 
-def _pairs(old: FileMetrics, new: FileMetrics, old_text: str, texts: Callable[[str], str]) -> list[Pair]:
-    """Every function of either side, paired by id, then by body; unpaired ones with None."""
-    by_id = {f.id: f for f in old.functions}
-    pairs: list[Pair] = [(by_id.pop(f.id), f) for f in new.functions if f.id in by_id]
-    kept = {id(after) for _, after in pairs}
-    lonely = [f for f in new.functions if id(f) not in kept]
-    left = list(by_id.values())
-    if left and lonely and len(left) * len(lonely) <= MATCH_LIMIT:
-        pairs.extend(_by_body(left, lonely, old_text, texts(new.path)))
-    return pairs + _unpaired(pairs, left, lonely)
+class Pairing(NamedTuple):
+    """A file's functions across the two sides, and which pairs are one function for sure."""
+
+    pairs: list[Pair]
+    sure: set[int]  # id() of each new-side function whose base is known for sure
+
+
+def _pairs(old: FileMetrics, new: FileMetrics, old_text: str, texts: Callable[[str], str]) -> Pairing:
+    """Every function of either side, paired; unpaired ones with None for the other side.
+
+    A qualname that one def holds on each side pairs those two, for sure. The rest (qualnames
+    shared by several defs, whose ``#n`` ordinals shift when one is added above; renamed
+    functions) pair by the likeness of their bodies, line by line: a best guess for the
+    ``changes`` list, sure only when the bodies are the same. Verdicts use only sure pairs.
+    """
+    pairs, left, lonely = _by_key(old.functions, new.functions, _QUALNAME)
+    sure = {id(f) for _, f in pairs}
+    if left and lonely:
+        old_lines, new_lines = _lines(old_text), _lines(texts(new.path))
+        # A name one def holds on each side: moved into or out of a class, most likely.
+        guessed, left, lonely = _by_key(left, lonely, _NAME)
+        if left and lonely and len(left) * len(lonely) <= MATCH_LIMIT:
+            guessed += _by_body(left, lonely, old_lines, new_lines)
+        pairs += guessed
+        sure |= {id(n) for o, n in guessed if _same_body(o, n, old_lines, new_lines)}
+    return Pairing(pairs + _unpaired(pairs, left, lonely), sure)
+
+
+def _same_body(old: FunctionMetrics | None, new: FunctionMetrics | None, old_lines: list[str], new_lines: list[str]) -> bool:
+    """Whether a guessed pair is one function for sure: every line after the def is the same."""
+    limit = 1 << 30
+    return old is not None and new is not None and _body(old_lines, old, limit) == _body(new_lines, new, limit)
+
+
+def _by_key(old: Sequence[FunctionMetrics], new: Sequence[FunctionMetrics],
+            key: Callable[[FunctionMetrics], str]) -> tuple[list[Pair], list[FunctionMetrics], list[FunctionMetrics]]:  # fmt: skip
+    """Pairs of the keys one def holds on each side; the old and new functions left over."""
+    before, after = Counter(map(key, old)), Counter(map(key, new))
+    unique = {name for name, n in before.items() if n == 1 and after[name] == 1}
+    once = {key(f): f for f in old if key(f) in unique}
+    pairs: list[Pair] = [(once[key(f)], f) for f in new if key(f) in unique]
+    return pairs, _others(old, key, unique), _others(new, key, unique)
+
+
+def _others(functions: Sequence[FunctionMetrics], key: Callable[[FunctionMetrics], str], taken: set[str]) -> list[FunctionMetrics]:
+    return [f for f in functions if key(f) not in taken]
+
+
+_QUALNAME = operator.attrgetter("qualname")
+_NAME = operator.attrgetter("name")  # moved into or out of a class: the qualname changed, not the name
 
 
 def _unpaired(pairs: list[Pair], left: list[FunctionMetrics], lonely: list[FunctionMetrics]) -> list[Pair]:
@@ -99,23 +143,39 @@ def _unpaired(pairs: list[Pair], left: list[FunctionMetrics], lonely: list[Funct
     return [(f, None) for f in left if id(f) not in paired] + [(None, f) for f in lonely if id(f) not in paired]
 
 
-def _body(text: list[str], function: FunctionMetrics) -> str:
-    """The lines after the def line: what a rename or a move leaves as it was."""
-    return "".join(text[function.lineno : function.end_lineno])
+_LINE_BREAK = re.compile("\r\n|\r|\n")  # what Python's tokenizer counts as a line, nothing else
 
 
-def _by_body(old: Sequence[FunctionMetrics], new: Sequence[FunctionMetrics], old_text: str,
-             new_text: str) -> list[Pair]:  # fmt: skip
-    """The most alike bodies first, each function in one pair at most."""
-    old_lines, new_lines = old_text.splitlines(keepends=True), new_text.splitlines(keepends=True)
-    scored = []
+def _lines(text: str) -> list[str]:
+    return _LINE_BREAK.split(text)
+
+
+def _body(lines: list[str], function: FunctionMetrics, limit: int = BODY_LINES) -> list[str]:
+    """The lines after the def line, without indentation (a move into a class changes it), at
+    most ``limit`` of them: what a rename or a move leaves as it was."""
+    return [line.strip() for line in lines[function.lineno : min(function.end_lineno, function.lineno + limit)]]
+
+
+Score = tuple[float, int, int, FunctionMetrics, FunctionMetrics]
+
+
+def _scores(new: FunctionMetrics, after: list[str], old: Sequence[FunctionMetrics],
+            befores: dict[int, list[str]]) -> Iterator[Score]:  # fmt: skip
+    """(-likeness, lines, the pair) of ``new`` with each old function alike enough to pair."""
+    if not after:
+        return
+    matcher = difflib.SequenceMatcher(None, b=after, autojunk=False)  # b is indexed once
     for o in old:
-        before = _body(old_lines, o)
-        for n in new:
-            after = _body(new_lines, n)
-            if before and after:
-                ratio = difflib.SequenceMatcher(None, before, after, autojunk=False).ratio()
-                scored.append((-ratio, o.lineno, n.lineno, o, n))
+        matcher.set_seq1(befores[id(o)])
+        if befores[id(o)] and min(matcher.real_quick_ratio(), matcher.quick_ratio()) >= MATCH_RATIO:
+            yield (-matcher.ratio(), o.lineno, new.lineno, o, new)
+
+
+def _by_body(old: Sequence[FunctionMetrics], new: Sequence[FunctionMetrics], old_lines: list[str],
+             new_lines: list[str]) -> list[Pair]:  # fmt: skip
+    """The most alike bodies first (difflib's ratio over lines), each function in one pair at most."""
+    befores = {id(o): _body(old_lines, o) for o in old}
+    scored = [score for n in new for score in _scores(n, _body(new_lines, n), old, befores)]
     pairs: list[Pair] = []
     used: set[int] = set()
     for score, _, _, o, n in sorted(scored, key=lambda s: s[:3]):
@@ -168,17 +228,16 @@ def _removed(file: FileMetrics) -> Iterator[Change]:
 # -- base values and the policies ----------------------------------------------------------------
 
 
-def _with_base_values(result: GateResult, changed: ChangedCode, base: BaseSide,
-                      pairs: dict[str, list[Pair]]) -> GateResult:  # fmt: skip
-    """Each offender's value at the base: its own when the file did not change."""
-    before = {(path, after.id): old for path, found in pairs.items() for old, after in found if old and after}
+def _with_base_values(result: GateResult, base: BaseSide, pairs: dict[str, Pairing]) -> GateResult:
+    """Each offender's value at the base, where that is known for sure: a file git lists as
+    changed whose base was measured, a function paired for sure (never a guess by body)."""
+    before = {(path, after.id): old for path, found in pairs.items() for old, after in found.pairs
+              if old and after and id(after) in found.sure}  # fmt: skip
 
     def valued(v: Violation) -> Violation:
         rule = RULES_BY_CODE.get(v.rule)
-        if rule is None:
+        if rule is None or v.path not in pairs:
             return v
-        if changed.change_of(v.path) is None:
-            return v._replace(base_value=v.value)  # the same bytes at the base
         old: object | None = base.files.get(v.path) if rule.scope is Scope.FILE else before.get((v.path, v.symbol))
         value = getattr(old, rule.metric.value, None)
         return v._replace(base_value=value)
@@ -210,18 +269,25 @@ def _policy(violations: Sequence[Violation], policy: str) -> tuple[list[Violatio
     return kept, passed
 
 
-def _worse(pairs: dict[str, list[Pair]], result: GateResult, thresholds: ThresholdsOf,
+def _worse(pairs: dict[str, Pairing], changed: ChangedCode, result: GateResult, thresholds: ThresholdsOf,
            options: DeltaOptions) -> list[Violation]:  # fmt: skip
-    """--fail-on-worse: a changed function worse than at the base by more than the tolerance on a
-    metric some rule gates, even under its threshold (CodeScene's declining code health)."""
+    """--fail-on-worse: a function the change touched, worse than at the base (paired for sure)
+    by more than the tolerance on a metric some rule gates, even under its threshold
+    (CodeScene's declining code health)."""
     failing = {(v.path, v.symbol, v.metric.value) for v in result.violations}
     found: list[Violation] = []
-    for path, found_pairs in pairs.items():
+    for path, pairing in pairs.items():
         rules = [r for r in RULES if _gated(r, thresholds(path))]
-        for old, new in found_pairs:
-            if old is not None and new is not None:
-                found += _worse_of(path, old, new, rules, failing, options.tolerance)
+        for old, new in _touched_sure_pairs(pairing, changed.change_of(path)):
+            found += _worse_of(path, old, new, rules, failing, options.tolerance)
     return found
+
+
+def _touched_sure_pairs(pairing: Pairing, change: FileChange | None) -> Iterator[tuple[FunctionMetrics, FunctionMetrics]]:
+    """The pairs known for sure whose new side the change touched."""
+    for old, new in pairing.pairs:
+        if old and new and id(new) in pairing.sure and change and change.touches(new.first_lineno or new.lineno, new.end_lineno):
+            yield old, new
 
 
 def _worse_of(path: str, old: FunctionMetrics, new: FunctionMetrics, rules: Sequence[Rule],

@@ -18,7 +18,8 @@ _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 # Fixed options, so the user's git config (diff.noprefix, diff.relative, color...) cannot change
 # the output this module parses.
-_DIFF = ("diff", "-U0", "-M", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative",
+# ``--text``: a file .gitattributes marks binary (``*_pb2.py -diff``) still shows its hunks.
+_DIFF = ("diff", "-U0", "-M", "--text", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative",
          "--src-prefix=a/", "--dst-prefix=b/")  # fmt: skip
 
 

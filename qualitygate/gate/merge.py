@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from qualitygate.errors import UsageError
 from qualitygate.gate.result import build_result
-from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
+from qualitygate.models import AnalysisError, Change, FileMetrics, GateResult, Violation
 from qualitygate.paths import read_regular
 from qualitygate.serialize import from_dict
 
@@ -26,7 +26,7 @@ def load_report(path: Path) -> GateResult:
         raise UsageError(f"{path}: not a JSON report: {exc}") from None
     try:
         result = from_dict(data)
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as exc:
         raise UsageError(f"{path}: not a qualitygate JSON v1 report ({type(exc).__name__}: {exc})") from None
     problem = _problem(result)
     if problem:
@@ -49,7 +49,19 @@ def _problem(result: GateResult) -> str:
             return f"{name}[{bad}]: a path, line, value or message of the wrong type"
     if not _all_str(tuple(f.path for f in result.files) + tuple(s.path for s in result.suggestions)):
         return "a file or suggestion path is not a string"
-    return ""
+    return _changes_problem(result.changes)
+
+
+def _changes_problem(changes: Sequence[Change]) -> str:
+    bad = next((index for index, change in enumerate(changes) if not _change_ok(change)), None)
+    return "" if bad is None else f"changes[{bad}]: a path, symbol, line or metric of the wrong type"
+
+
+def _change_ok(change: Change) -> bool:
+    values = [value for _, pair in change.metrics for value in pair if value is not None]
+    pairs_ok = all(type(pair) is tuple and len(pair) == 2 for _, pair in change.metrics)
+    return (_all_str((change.path, change.symbol, *(name for name, _ in change.metrics))) and pairs_ok
+            and _all_lines(change.line, change.end_line) and _finite(*values))  # fmt: skip
 
 
 VIOLATION_LISTS = ("violations", "suppressed", "baselined", "informational", "preexisting")
@@ -57,7 +69,8 @@ VIOLATION_LISTS = ("violations", "suppressed", "baselined", "informational", "pr
 
 def _violation_ok(v: Violation) -> bool:
     texts = (v.path, v.rule, v.symbol, v.message)
-    return _all_str(texts) and _all_lines(v.line, v.end_line) and _finite(v.value, v.threshold)
+    recorded = [value for value in (v.baseline_value, v.base_value) if value is not None]
+    return _all_str(texts) and _all_lines(v.line, v.end_line) and _finite(v.value, v.threshold, *recorded)
 
 
 def _error_ok(error: AnalysisError) -> bool:

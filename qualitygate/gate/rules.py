@@ -20,6 +20,7 @@ from qualitygate.models import (
 # --fail-on-worse (issue 14): a function changed since the --diff merge-base got worse there, even
 # under its threshold. Not in RULES: it compares two versions, not one value with a threshold.
 WORSE_RULE = "QG010"
+WORSE_NAME = "worse-than-base"
 
 
 class Rule(NamedTuple):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from qualitygate.gate.rules import RULES, RULES_BY_CODE
+from qualitygate.gate.rules import RULES, RULES_BY_CODE, WORSE_NAME, WORSE_RULE
 from qualitygate.models import FileMetrics, GateResult, Scope, Suppression, Violation
 
 
@@ -18,11 +18,13 @@ def _name_table() -> dict[str, frozenset[str]]:
     for rule in RULES:
         for name in (rule.code, rule.name, rule.metric.value):
             table.setdefault(_normal(name), set()).add(rule.code)
+    for name in (WORSE_RULE, WORSE_NAME):  # --fail-on-worse's findings (issue 14)
+        table.setdefault(_normal(name), set()).add(WORSE_RULE)
     return {name: frozenset(codes) for name, codes in table.items()}
 
 
 _NAMES = _name_table()
-_SHOWN = sorted({name for rule in RULES for name in (rule.code, rule.metric.value)})
+_SHOWN = sorted({name for rule in RULES for name in (rule.code, rule.metric.value)} | {WORSE_RULE})
 
 
 def rule_codes(names: Sequence[str]) -> frozenset[str] | None:
@@ -41,7 +43,8 @@ def _covers(s: Suppression, v: Violation) -> bool:
     if s.scope is Scope.FILE:
         return True
     rule = RULES_BY_CODE.get(v.rule)
-    return rule is not None and rule.scope is Scope.FUNCTION and v.line == s.target
+    function_rule = v.rule == WORSE_RULE or (rule is not None and rule.scope is Scope.FUNCTION)
+    return function_rule and v.line == s.target
 
 
 def apply(result: GateResult) -> GateResult:

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from qualitygate.gate.rules import WORSE_NAME, WORSE_RULE
 from qualitygate.models import (
     AnalysisError,
     FileMetrics,
@@ -43,7 +44,8 @@ def classname(path: str) -> str:
 
 def _case_name(code: str, symbol: str) -> str:
     rule = rule_for(code)
-    return f"{code} {rule.name if rule else 'rule'}: {symbol}"
+    name = rule.name if rule else WORSE_NAME if code == WORSE_RULE else "rule"
+    return f"{code} {name}: {symbol}"
 
 
 def _classnames(result: GateResult) -> dict[str, str]:

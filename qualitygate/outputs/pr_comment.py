@@ -134,7 +134,7 @@ def _head(result: GateResult) -> list[str]:
     if result.changes:
         lines.append(f"**{len(functions)} functions changed**: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
     else:
-        lines.append("No deltas: run `qualitygate check --diff BASE` to compare with the pull request's base.")
+        lines.append("No function or file changed against a merge-base (deltas need `qualitygate check --diff BASE`).")
     lines += ["", f"{s.violations} failing, {s.preexisting} failing before and no worse, "
               f"{s.errors} not analysed.", ""]  # fmt: skip
     return lines
@@ -153,8 +153,12 @@ def comment(result: GateResult, context: ReportContext, limit: int = LIMIT) -> s
     if len(text) <= limit:
         return text
     note = "\n\n_Cut to fit a comment: the `json` and `sarif` formats list everything._\n"
-    cut = text[: limit - len(note)]
-    return cut[: cut.rfind("\n")] + note
+    closing = "\n\n</details>"
+    cut = text[: limit - len(note) - len(closing)]
+    cut = cut[: cut.rfind("\n")]
+    if cut.count("<details>") > cut.count("</details>"):  # never leave the note folded away
+        cut += closing
+    return cut + note
 
 
 def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:

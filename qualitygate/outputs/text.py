@@ -39,8 +39,10 @@ def _violation_line(v: Violation, color: bool, info: str = "") -> str:
     if v.baseline_value is not None:
         note = f" (worse than the baseline's {format_number(v.baseline_value)})"
     # The metric's name and comparison by its rule: str keys (2,000 lines on the stdlib).
-    metric, comparison = _METRIC_OF.get(v.rule) or (v.metric.value, v.comparison)
     where, symbol = one_line(v.path), one_line(v.symbol)
+    if v.rule not in _METRIC_OF:  # no threshold rule (QG010 compares with the merge-base): its message
+        return f"{where}:{v.line}: {code}{kind} {symbol} {one_line(v.message)}{note}"
+    metric, comparison = _METRIC_OF[v.rule]
     return f"{where}:{v.line}: {code}{kind} {symbol} {metric} {value} {comparison} {threshold}{note}"
 
 
