@@ -303,3 +303,34 @@ def test_a_touch_hits_a_function_by_its_lines_and_gaps() -> None:
     touch = Touch(0, ((3, 4), (10, 10)), (20,))
     assert touch.hits(1, 3) and touch.hits(4, 8) and touch.hits(10, 12) and touch.hits(19, 21)
     assert not touch.hits(5, 9) and not touch.hits(11, 20) and not touch.hits(21, 30)
+
+
+def test_hotspot_advice_gives_the_changing_function_the_detailed_advice(cli, tmp_path: Path) -> None:
+    """``hotspot_advice = true`` (issue 14): the worst DETAILED_LIMIT offenders get a statement
+    breakdown; among them, the functions that change come first, however small their excess."""
+    from qualitygate.suggestions.rules import DETAILED_LIMIT
+
+    from .gitrepo import GitRepo, branchy
+
+    repo = GitRepo(tmp_path / "hot")
+    cold = [branchy(f"cold_{i:02}", 19) for i in range(DETAILED_LIMIT)]  # cyclomatic 20: far over
+    config = "[tool.qualitygate]\nmaintainability_threshold = 0\n"
+    for step in range(3):  # hot (cyclomatic 11: just over) changes in every commit
+        repo.write({"pyproject.toml": config, "cold.py": "\n\n".join(cold) + "\n",
+                    "hot.py": branchy("hot", 10, base=step)}).commit(f"step {step}")  # fmt: skip
+
+    def hot_advice() -> str:
+        report = cli("check", "-f", "json", cwd=repo.root).json()
+        (advice,) = [s["text"] for s in report["suggestions"] if s["path"] == "hot.py"]
+        return advice
+
+    assert "at line" not in hot_advice()  # 50 colder offenders are worse: brief advice only
+    repo.write({"pyproject.toml": config + "hotspot_advice = true\n"})
+    assert "at line" in hot_advice()  # the one that changes comes first: its breakdown
+
+
+def test_hotspot_advice_outside_git_is_a_warning(cli, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.qualitygate]\nhotspot_advice = true\n")
+    (tmp_path / "m.py").write_text("def f(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(12)))
+    result = cli("check", cwd=tmp_path)
+    assert result.code == 1 and "hotspot_advice:" in result.err and "Traceback" not in result.err

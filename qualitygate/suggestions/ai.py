@@ -22,6 +22,7 @@ from qualitygate.store.answers import AnswerCache, request_key
 from qualitygate.suggestions.ai_client import ChatClient, RequestFailed
 from qualitygate.suggestions.patch import repository_path, unified_diff
 from qualitygate.suggestions.prompt import Request, cache_payload, extract_code, messages
+from qualitygate.suggestions.rules import Heat, hottest_first
 from qualitygate.suggestions.verify import (
     SHOWN,
     Rejected,
@@ -55,10 +56,11 @@ class Tally:
         return f"{text}; {self.sent} sent, {self.cached} from the cache"
 
 
-def _function_violations(result: GateResult) -> dict[tuple[str, str, int], list[Violation]]:
-    """Function violations grouped per function, the worst function (and violation) first."""
+def _function_violations(result: GateResult, heat: Heat | None) -> dict[tuple[str, str, int], list[Violation]]:
+    """Function violations grouped per function, the worst function (and violation) first, the
+    hottest first with ``hotspot_advice``."""
     groups: dict[tuple[str, str, int], list[Violation]] = {}
-    for v in worst_first(result.violations):
+    for v in hottest_first(worst_first(result.violations), heat):
         rule = RULES_BY_CODE[v.rule]
         # A rewrite cannot be verified to raise coverage, so QG005 is never sent (issue 14).
         if rule.scope is Scope.FUNCTION and not rule.needs_coverage:
@@ -66,11 +68,11 @@ def _function_violations(result: GateResult) -> dict[tuple[str, str, int], list[
     return groups
 
 
-def select_targets(result: GateResult, text: SourceText, limit: int) -> list[Target]:
+def select_targets(result: GateResult, text: SourceText, limit: int, heat: Heat | None = None) -> list[Target]:
     """At most ``limit`` functions, worst first; nested ones that overlap a pick are skipped."""
     files = {f.path: f for f in result.files}
     picked: list[Target] = []
-    for (path, function_id, line), found in _function_violations(result).items():
+    for (path, function_id, line), found in _function_violations(result, heat).items():
         if len(picked) >= limit:
             break
         source, file = text(path), files.get(path)
@@ -197,10 +199,12 @@ def run_ai(
     asker: Asker,
     limits: tuple[int, ThresholdsFor],
     log: Log,
+    heat: Heat | None = None,
 ) -> tuple[list[Accepted], Tally]:
-    """Ask about the worst functions and keep the answers that pass verification."""
+    """Ask about the worst functions (the hottest first, given ``heat``) and keep the answers
+    that pass verification."""
     limit, thresholds = limits
-    targets = select_targets(result, text, limit)
+    targets = select_targets(result, text, limit, heat)
     tally = Tally()
     requests, kept = [], []
     for target in targets:

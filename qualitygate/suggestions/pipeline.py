@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 from qualitygate.config import AISettings, Settings, metric_options
 from qualitygate.metrics.source import SourceError, decode
 from qualitygate.models import GateResult, Suggestion, SuggestionKind
-from qualitygate.suggestions.rules import fresh_breakdown, rule_suggestions
+from qualitygate.suggestions.rules import Heat, fresh_breakdown, rule_suggestions
 
 if TYPE_CHECKING:  # the AI modules load libcst: imported only when AI is enabled
     from qualitygate.suggestions.ai import Accepted, ThresholdsFor
@@ -100,6 +100,7 @@ class SuggestContext(NamedTuple):
     thresholds: ThresholdsFor  # per path, with the overrides the gate used
     env: Mapping[str, str]  # where the key and the standard OPENAI_* variables are read
     use_cache: bool = True  # --no-cache also bypasses the AI answer and breakdown caches
+    heat: Heat | None = None  # hotspot scores with hotspot_advice (issue 14): the hottest first
 
 
 def _cache_folder(context: SuggestContext) -> Path | None:
@@ -130,7 +131,7 @@ def _rule_advice(
     cache = _breakdowns(context, files, out)
     breakdown = cache.breakdown if cache is not None else fresh_breakdown
     try:
-        return list(rule_suggestions(result, files.text, breakdown))
+        return list(rule_suggestions(result, files.text, breakdown, context.heat))
     finally:
         if cache is not None:
             cache.save()
@@ -168,7 +169,7 @@ def ai_rewrites(
     asker = Asker(client, cache, settings.ai.concurrency)
     limits = (settings.max_suggestions, context.thresholds)
     try:
-        accepted, tally = run_ai(result, advice, files.editable_text, asker, limits, out.note)
+        accepted, tally = run_ai(result, advice, files.editable_text, asker, limits, out.note, context.heat)
     finally:
         cache.save()
         client.close()
@@ -184,6 +185,21 @@ def suggestion_order(s: Suggestion) -> tuple[str, int, str, bool, str]:
     return (s.path, s.line, s.rule, s.kind is SuggestionKind.AI, s.qualname or "")
 
 
+def _heat(result: GateResult, context: SuggestContext, out: Console) -> Heat | None:
+    """Each function's hotspot score over the default window (``qualitygate hotspots``'s, cached
+    per commit); None, with a warning, outside a git work tree."""
+    from qualitygate.churn.gitlog import ChurnError, open_repository
+    from qualitygate.churn.hotspots import DEFAULT_DAYS, Window, find_hotspots
+
+    try:
+        repo = open_repository(context.settings.root)
+        found = find_hotspots(result, repo, Window(DEFAULT_DAYS, top=1 << 30), _cache_folder(context), out.warn)
+    except ChurnError as exc:
+        out.warn(f"hotspot_advice: {exc}; the advice keeps its usual order")
+        return None
+    return {(row.path, row.function): row.score for row in found.rows}
+
+
 def check_suggestions(
     result: GateResult, context: SuggestContext, ai_enabled: bool, stderr: TextIO
 ) -> tuple[Suggestion, ...]:
@@ -191,6 +207,8 @@ def check_suggestions(
     settings = context.settings
     out = console(stderr, settings.ai, context.env)
     files = SourceFiles(settings.max_file_bytes)
+    if settings.hotspot_advice:
+        context = context._replace(heat=_heat(result, context, out))
     try:
         found = _advice_at_any_depth(result, files, context, out)
     except Exception as exc:  # noqa: BLE001 - advice must never change the verdict or exit code

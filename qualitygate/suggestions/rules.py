@@ -5,7 +5,7 @@ import ast
 import functools
 import operator
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from itertools import groupby
 from typing import NamedTuple
 
@@ -290,17 +290,28 @@ def _file_suggestions(
         yield _suggestion(v, text)
 
 
+Heat = Mapping[tuple[str, str], float]  # (path, function id) -> hotspot score (issue 14)
+
+
+def hottest_first(violations: list[Violation], heat: Heat | None) -> list[Violation]:
+    """``violations`` (worst first) with the hottest functions ahead; the order otherwise kept."""
+    if not heat:
+        return violations
+    return sorted(violations, key=lambda v: -heat.get((v.path, v.symbol), 0))
+
+
 def rule_suggestions(
-    result: GateResult, read: SourceReader, breakdown: Breakdown = fresh_breakdown
+    result: GateResult, read: SourceReader, breakdown: Breakdown = fresh_breakdown,
+    heat: Heat | None = None,
 ) -> tuple[Suggestion, ...]:
     """Advice for every violation (errors and warnings), in the order of the violations.
 
     ``breakdown`` gives the statement costs of the worst offenders (the breakdown cache passes one
-    that reuses them from disk).
+    that reuses them from disk); ``heat`` (hotspot scores) puts the places that change first.
     """
     files = {f.path: f for f in result.files}
     # By excess alone: errors and warnings get the detailed advice alike.
-    worst = worst_first(result.violations, errors_first=False)
+    worst = hottest_first(worst_first(result.violations, errors_first=False), heat)
     detailed = {id(v) for v in worst[:DETAILED_LIMIT]}  # these very objects: no hashing of fields
     found: list[Suggestion] = []
     for path, group in groupby(result.violations, key=lambda v: v.path):
