@@ -13,6 +13,7 @@ import click
 
 from qualitygate import __version__
 from qualitygate.errors import (
+    EXIT_GATE_FAILED,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
@@ -26,6 +27,7 @@ from qualitygate.gate.rules import (
     DEFAULT_COMPLEXITY,
     DEFAULT_MAINTAINABILITY,
 )
+from qualitygate.outputs import FORMATS
 from qualitygate.paths import one_line
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 
 PRE_COMMIT = "--pre-commit"  # the hook's flag: file names only after '--' (hook_problem)
 CONFIG_HELP = "Read settings from this TOML file instead of the nearest pyproject.toml."
+FORMAT_HELP = f"Output format ({', '.join(sorted(FORMATS))}), repeatable; no PATH means stdout. Default: text."
 
 
 class _Finite(click.ParamType):
@@ -91,7 +94,7 @@ def main() -> None:
 @click.option("--function-maintainability-threshold", type=FINITE, help="Minimum maintainability index per function (off by default).")
 @click.option("--coverage-file", type=click.Path(path_type=Path, dir_okay=False), help="Cobertura XML or coverage.py JSON: report line coverage and CRAP per function.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
-@click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:PATH]", help="Output format, repeatable; no PATH means stdout. Default: text.")
+@click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:PATH]", help=FORMAT_HELP)
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
 @click.option("--diff", "diff_ref", metavar="REF", help="Gate only functions and files changed since the merge-base with REF.")
 @click.option("--diff-policy", type=click.Choice(["new-code", "touched"]), default="new-code", show_default=True,
@@ -103,6 +106,11 @@ def main() -> None:
 @click.option("--shard", metavar="K/N", help="Analyse only the K-th of N stable slices of the files (1-based).")
 @click.option("--suggest/--no-suggest", default=None, help="Add AI-written, verified improvement suggestions (needs [tool.qualitygate.ai]).")
 @click.option(PRE_COMMIT, "from_pre_commit", is_flag=True, help="Run as the pre-commit hook: file names come only after '--', never read as options.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when the gate fails on violations or unanalysed files (usage and internal errors keep 2 and 3).")
+@click.option("-q", "--quiet", count=True, help="Text output: only the summary line; -qq: nothing.")
+@click.option("--statistics", is_flag=True, help="Text output: a count per rule instead of one line per violation.")
+@click.option("--no-advice", is_flag=True, help="Text output: no suggestion lines (config: advice = false).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text output; auto reads NO_COLOR, FORCE_COLOR and the terminal.")
 def check(
     paths: tuple[Path, ...],
     threshold: float | None,
@@ -122,6 +130,11 @@ def check(
     shard: str | None,
     suggest: bool | None,
     from_pre_commit: bool,
+    exit_zero: bool,
+    quiet: int,
+    statistics: bool,
+    no_advice: bool,
+    color: str,
 ) -> None:
     """Measure PATHS (default: the current folder) and gate them on the thresholds."""
     settings = load(
@@ -134,6 +147,7 @@ def check(
         coverage_file=os.path.abspath(coverage_file) if coverage_file else None,  # from here, not the root
         jobs=jobs,
     )
+    from qualitygate.outputs import View
     from qualitygate.outputs.write import parse_outputs
     from qualitygate.pipeline import CheckOptions, run_check
 
@@ -147,12 +161,14 @@ def check(
         diff_policy=diff_policy,
         fail_on_worse=fail_on_worse,
         worse_tolerance=worse_tolerance,
+        view=View(quiet=quiet, statistics=statistics, advice=not no_advice, color=color),
     )
     if fail_on_worse and not diff_ref:
         raise UsageError("--fail-on-worse compares with the merge-base: give --diff REF too")
     with _log_stderr(outputs):
         code = run_check(settings, paths, outputs, options)
-    raise SystemExit(code)
+    # Like ruff's --exit-zero: a failed gate exits 0; a usage (2) or internal (3) error still fails.
+    raise SystemExit(0 if exit_zero and code == EXIT_GATE_FAILED else code)
 
 
 @main.command()
@@ -168,9 +184,6 @@ def baseline(paths: tuple[Path, ...], prune: bool, jobs: int | None, config: Pat
     with _log_stderr(()):
         code = run_baseline(settings, paths, prune)
     raise SystemExit(code)
-
-
-FORMAT_HELP = "Output format, repeatable; no PATH means stdout. Default: text."
 
 
 @main.command()
@@ -343,7 +356,7 @@ def _guarded(argv: Sequence[str]) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: say what broke, ask for a report
         click.echo(
             f"qualitygate: internal error: {type(exc).__name__}: {one_line(str(exc))}\n"
-            "Please report this at https://github.com/qualitygate/qualitygate/issues "
+            "Please report it to the qualitygate maintainers (qualitygate-cli on PyPI) "
             "with the command you ran.",
             err=True,
         )

@@ -78,6 +78,7 @@ class Settings:
     suggest: bool = False  # AI suggestions on every check (issue 6); --suggest/--no-suggest wins
     max_suggestions: int = 10  # AI requests per run at most
     hotspot_advice: bool = False  # order advice and AI targets by hotspot score (issue 14)
+    advice: bool = True  # suggestion lines in the text output (issue 16); --no-advice wins
     ai: AISettings = field(default_factory=AISettings)
     coverage_file: str = ""  # Cobertura XML or coverage.py JSON, relative to the root (issue 14)
     crap_threshold: float | None = DEFAULT_CRAP  # QG005; 0 is off
@@ -164,6 +165,7 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     ),
     "track_history": (lambda v: isinstance(v, bool), "true or false"),
     "hotspot_advice": (lambda v: isinstance(v, bool), "true or false"),
+    "advice": (lambda v: isinstance(v, bool), "true or false"),
     "history_db": (_path_text, "a file path"),
     "history_retention_days": (_non_negative_int, "a non-negative integer (0 keeps every run)"),
     "suggest": (lambda v: isinstance(v, bool), "true or false"),

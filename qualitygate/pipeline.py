@@ -17,6 +17,7 @@ from qualitygate.gate.suppressions import apply as apply_suppressions
 from qualitygate.gate.suppressions import warnings as suppression_warnings
 from qualitygate.gate.thresholds import PathThresholds
 from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
+from qualitygate.outputs import View
 from qualitygate.outputs.progress import ProgressBar
 from qualitygate.outputs.write import OutputSpec, report_context, write_outputs
 from qualitygate.paths import display_path
@@ -227,6 +228,7 @@ class CheckOptions(NamedTuple):
     diff_policy: str = "new-code"  # --diff-policy: new-code or touched (issue 14)
     fail_on_worse: bool = False  # --fail-on-worse (issue 14)
     worse_tolerance: float = 0.0  # --worse-tolerance (issue 14)
+    view: View = View()  # -q, --statistics, --no-advice, --color: the text output (issue 16)
 
 
 DEFAULT_CHECK = CheckOptions()
@@ -249,7 +251,7 @@ def run_check(
     base = _base_side(settings, changed, files, options, stderr) if changed is not None else None
     result = gate(settings, files, errors, changed=changed, baseline=recorded, base=base, stderr=stderr)
     result = add_suggestions(settings, result, options, stderr)
-    write_outputs(result, outputs, stdout, report_context(settings))
+    write_outputs(result, outputs, stdout, report_context(settings, options.view))
     if settings.track_history and options.shard is None:  # a shard is not the whole project
         record_history(settings, result, stderr)
     return exit_code(result)

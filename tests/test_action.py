@@ -100,9 +100,14 @@ def executable(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.fixture
-def fake_python(tmp_path: Path) -> Path:
-    """A ``python3`` whose ``-m venv DIR`` makes a venv whose python only logs its arguments."""
+# What ``qualitygate --version`` prints: ours, and the unrelated ``qualitygate`` 0.0.1 on PyPI (issue 16).
+OURS = "qualitygate, version 1.2.3"
+FOREIGN = "\\n  qualitygate v0.0.1\\n\\n  Quality gates for your AI specs.\\n"
+
+
+def make_fake_python(tmp_path: Path, version_output: str) -> Path:
+    """A ``python3`` whose ``-m venv DIR`` makes a venv whose python only logs its arguments, and
+    whose ``qualitygate`` prints VERSION_OUTPUT (printf format) and exits 0."""
     bin_dir = tmp_path / "fakebin"
     bin_dir.mkdir()
     log = tmp_path / "pip.log"
@@ -110,13 +115,19 @@ def fake_python(tmp_path: Path) -> Path:
 [ "$1 $2" = "-m venv" ] || exit 9
 mkdir -p "$3/bin"
 printf '#!/bin/sh\\necho "$@" >> {log}\\n' > "$3/bin/python"
-chmod +x "$3/bin/python"
+printf '#!/bin/sh\\nprintf "{version_output}\\\\n"\\n' > "$3/bin/qualitygate"
+chmod +x "$3/bin/python" "$3/bin/qualitygate"
 """)
     return bin_dir
 
 
+@pytest.fixture
+def fake_python(tmp_path: Path) -> Path:
+    return make_fake_python(tmp_path, OURS)
+
+
 @NEEDS_BASH
-@pytest.mark.parametrize(("version", "spec"), [("", "ACTION_PATH"), ("1.2.3", "qualitygate==1.2.3")])
+@pytest.mark.parametrize(("version", "spec"), [("", "ACTION_PATH"), ("1.2.3", "qualitygate-cli==1.2.3")])
 def test_install_uses_the_checkout_or_the_pinned_version(
     tmp_path: Path, fake_python: Path, version: str, spec: str
 ) -> None:
@@ -133,6 +144,21 @@ def test_install_uses_the_checkout_or_the_pinned_version(
     pip = (tmp_path / "pip.log").read_text(encoding="utf-8").split()
     assert pip == ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", expected]
     assert outputs["bin"] == str(tmp_path / "runner" / "qualitygate-venv" / "bin")
+    assert OURS in done.stdout
+
+
+@NEEDS_BASH
+def test_install_fails_loudly_when_the_command_is_not_ours(tmp_path: Path) -> None:
+    """``pip install qualitygate`` gets an unrelated project whose command exits 0 (issue 16)."""
+    (tmp_path / "work").mkdir()
+    env = {"PATH": f"{make_fake_python(tmp_path, FOREIGN)}{os.pathsep}{os.environ['PATH']}",
+           "RUNNER_TEMP": str(tmp_path / "runner"), "GITHUB_ACTION_PATH": str(REPO), "QG_VERSION": "0.0.1"}  # fmt: skip
+    done, outputs = run_step("install", env, tmp_path / "work")
+    assert done.returncode == 2
+    errors = [line for line in done.stdout.splitlines() if line.startswith("::")]
+    assert len(errors) == 1 and errors[0].startswith("::error title=qualitygate::")
+    assert "not qualitygate-cli" in errors[0] and "qualitygate v0.0.1" in errors[0]
+    assert "bin" not in outputs
 
 
 @NEEDS_BASH

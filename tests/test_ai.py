@@ -607,10 +607,10 @@ def test_missing_openai_package_is_a_clear_message(
     monkeypatch.setitem(sys.modules, "openai", None)  # import openai now raises ImportError
     result = cli("check", ".", "--suggest", cwd=ai_project)
     assert result.code == 1
-    assert "pip install 'qualitygate[ai]'" in result.err
+    assert "pip install 'qualitygate-cli[ai]'" in result.err
     command = cli("suggest", ".", cwd=ai_project)
     assert command.code == 2
-    assert "error: AI suggestions need the openai package: pip install 'qualitygate[ai]'" in command.err
+    assert "error: AI suggestions need the openai package: pip install 'qualitygate-cli[ai]'" in command.err
 
 
 # --- patches ------------------------------------------------------------------------------------

@@ -165,8 +165,22 @@ def test_sarif_meets_github_code_scanning_rules(fixture: str) -> None:
     log = sarif(fixture)
     assert code_scanning_problems(log) == []
     rules = log["runs"][0]["tool"]["driver"]["rules"]
-    assert all(rule["helpUri"].startswith("https://") for rule in rules)
-    assert all("https://" in rule["help"]["text"] for rule in rules)
+    # No docs link outside GitHub Actions (the project names no repository it does not own):
+    # every rule still has its help text, which is what code scanning requires.
+    assert all("helpUri" not in rule and rule["help"]["text"] for rule in rules)
+
+
+def test_sarif_links_the_rules_to_the_running_actions_repository() -> None:
+    from qualitygate.outputs.common import action_docs_url
+
+    env = {"GITHUB_SERVER_URL": "https://github.example", "GITHUB_ACTION_REPOSITORY": "acme/gate",
+           "GITHUB_ACTION_REF": "v1"}  # fmt: skip
+    url = action_docs_url(env)
+    assert url == "https://github.example/acme/gate/blob/v1/docs/rules.md"
+    context = fx.context("failing")._replace(docs_url=url)
+    log = json.loads(render("sarif", fx.FIXTURES["failing"](), context))
+    assert all(rule["helpUri"].startswith(url) for rule in log["runs"][0]["tool"]["driver"]["rules"])
+    assert code_scanning_problems(log) == []
 
 
 def test_sarif_results_carry_level_region_and_escaped_uri() -> None:

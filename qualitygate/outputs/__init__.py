@@ -11,16 +11,28 @@ from typing import NamedTuple, Protocol, TextIO
 from qualitygate.models import GateResult
 
 
+class View(NamedTuple):
+    """How the text format shows a check (issue 16: the flags users bring from ruff and flake8)."""
+
+    quiet: int = 0  # -q: only the summary line; -qq: nothing on stdout
+    statistics: bool = False  # --statistics: a count per rule instead of one line per violation
+    advice: bool = True  # --no-advice / advice = false: no suggestion lines
+    color: str = "auto"  # --color auto|always|never; auto reads NO_COLOR, FORCE_COLOR, the tty
+
+
 class ReportContext(NamedTuple):
     """What a reporter may need besides the result."""
 
     color: bool = False
     version: str = ""
-    docs_url: str = "https://github.com/qualitygate/qualitygate/blob/main/docs/rules.md"
+    # The rules' documentation: the running action's own repository inside GitHub Actions, else
+    # "" (no link: the project names no repository it does not own; issue 16).
+    docs_url: str = ""
     # Codes of the rules whose thresholds are set in this run; None means every registered rule.
     rules: tuple[str, ...] | None = None
     # Prefix that makes ``path#Lline`` a working link (a GitHub blob URL); "" keeps it relative.
     source_url: str = ""
+    view: View = View()  # how the text format shows it (issue 16)
 
 
 class Reporter(Protocol):

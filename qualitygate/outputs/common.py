@@ -58,3 +58,22 @@ def github_blob_url(env: Mapping[str, str], cwd: Path | None = None) -> str:
     except ValueError:
         return base
     return base if str(below) == "." else f"{base}{below.as_posix()}/"
+
+
+def action_docs_url(env: Mapping[str, str]) -> str:
+    """The rules page of the qualitygate the running GitHub Action was taken from, else "".
+
+    The project writes no repository URL it does not own (issue 16): the action's own
+    repository comes from the runner, ``GITHUB_ACTION_REPOSITORY`` at ``GITHUB_ACTION_REF``.
+    """
+    server, repo = env.get("GITHUB_SERVER_URL", ""), env.get("GITHUB_ACTION_REPOSITORY", "")
+    if not (server.startswith("https://") and repo.count("/") == 1):
+        return ""
+    ref = env.get("GITHUB_ACTION_REF") or "HEAD"
+    return f"{server.rstrip('/')}/{repo}/blob/{ref}/docs/rules.md"
+
+
+def project_url(docs_url: str) -> str:
+    """The repository a ``…/blob/REF/…`` docs URL points into ("" when it is not one)."""
+    head, found, _ = docs_url.partition("/blob/")
+    return head if found and head.startswith("https://") else ""

@@ -17,13 +17,12 @@ from qualitygate.models import (
     qualname_of,
 )
 from qualitygate.outputs import ReportContext
-from qualitygate.outputs.common import FINGERPRINT_KEY, fingerprints
+from qualitygate.outputs.common import FINGERPRINT_KEY, fingerprints, project_url
 from qualitygate.serialize import suggestion_to_dict
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-INFORMATION_URI = "https://github.com/qualitygate/qualitygate"
 
 
 # The escapes of ``paths.printable``: a doubled backslash, ``\xNN`` (a byte: one not UTF-8, a
@@ -63,17 +62,20 @@ def _artifact(path: str) -> dict[str, str]:
 
 
 def _rule_descriptor(rule: Rule, context: ReportContext) -> dict[str, Any]:
-    # GitHub code scanning shows shortDescription in lists and help on the alert page.
+    # GitHub code scanning shows shortDescription in lists and help on the alert page, so help is
+    # always there; helpUri only when the run knows where the docs are (issue 16: no URL the
+    # project does not own), and then it must be absolute, as SARIF's format "uri" says.
+    url = context.docs_url if context.docs_url.startswith("https://") else ""
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.short},
         "fullDescription": {"text": rule.help},
         "help": {
-            "text": f"{rule.help}\n\nDocumentation: {context.docs_url}",
-            "markdown": f"{rule.help}\n\n[Documentation]({context.docs_url})",
+            "text": f"{rule.help}\n\nDocumentation: {url}" if url else rule.help,
+            "markdown": f"{rule.help}\n\n[Documentation]({url})" if url else rule.help,
         },
-        "helpUri": context.docs_url,
+        **({"helpUri": url} if url else {}),
         "defaultConfiguration": {"level": "error"},
         "properties": {
             "tags": ["maintainability", rule.metric.value],
@@ -164,7 +166,10 @@ def to_sarif(result: GateResult, context: ReportContext) -> dict[str, Any]:
     """The SARIF log: one run, rules in registry order, results in report order."""
     rules = _rules(result, context)
     index = {r["id"]: i for i, r in enumerate(rules)}
-    driver: dict[str, Any] = {"name": "qualitygate", "informationUri": INFORMATION_URI}
+    driver: dict[str, Any] = {"name": "qualitygate"}
+    information = project_url(context.docs_url)
+    if information:
+        driver["informationUri"] = information
     driver["rules"] = rules
     if context.version:
         driver["version"] = context.version

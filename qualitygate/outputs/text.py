@@ -8,6 +8,7 @@ report brings in, and messages.
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from itertools import groupby
 from typing import TextIO
 
@@ -110,8 +111,30 @@ def _set_aside_lines(result: GateResult, color: bool) -> list[tuple[str, str]]:
 
 
 def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
-    """One block per file with problems; errors name the path and line."""
-    advice = _suggestion_lines(result)
+    """One block per file with problems, then the summary; -q keeps only the summary, -qq
+    prints nothing, and --statistics counts the violations per rule instead (issue 16)."""
+    view = context.view
+    if view.quiet > 1:
+        return
+    summary = summary_line(result, context.color) + "\n"
+    if view.quiet:
+        stream.write(summary)
+    elif view.statistics:
+        stream.write("".join(line + "\n" for line in statistics_lines(result)) + summary)
+    else:
+        stream.write(_report(result, context) + summary)
+
+
+def statistics_lines(result: GateResult) -> list[str]:
+    """``count  code  metric`` per rule, the most frequent first, like ruff's --statistics."""
+    counts = Counter((v.rule, v.metric.value) for v in result.violations)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [f"{n:>5}  {rule}  {metric}" for (rule, metric), n in ordered]
+
+
+def _report(result: GateResult, context: ReportContext) -> str:
+    """The blocks per file, the fixed baseline entries and the coverage line."""
+    advice = _suggestion_lines(result) if context.view.advice else {}
     notes = _coverage_notes(result)
     lines = [(v.path, line) for v in result.violations
              for line in (_violation_line(v, context.color) + notes.get((v.rule, v.path, v.symbol), ""),
@@ -128,8 +151,7 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
         out.append("\n")
     out.extend(line + "\n" for line in _fixed_lines(result))
     out.extend(line + "\n" for line in _coverage_lines(result))
-    out.append(summary_line(result, context.color) + "\n")
-    stream.write("".join(out))
+    return "".join(out)
 
 
 def summary_line(result: GateResult, color: bool = False) -> str:

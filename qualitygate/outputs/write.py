@@ -12,7 +12,7 @@ from qualitygate.config import Settings
 from qualitygate.errors import UsageError
 from qualitygate.gate.rules import RULES
 from qualitygate.models import GateResult
-from qualitygate.outputs import FORMATS, ReportContext, Reporter, get_reporter
+from qualitygate.outputs import FORMATS, ReportContext, Reporter, View, get_reporter
 from qualitygate.store.atomic import atomic_text
 
 
@@ -54,7 +54,10 @@ def parse_outputs(texts: Sequence[str]) -> list[OutputSpec]:
     return outputs
 
 
-def _use_color(stream: TextIO) -> bool:
+def _use_color(stream: TextIO, choice: str = "auto") -> bool:
+    """--color always/never win over NO_COLOR and FORCE_COLOR (issue 16); auto reads them."""
+    if choice != "auto":
+        return choice == "always"
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
@@ -62,13 +65,17 @@ def _use_color(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def report_context(settings: Settings) -> ReportContext:
-    """What reporters need from the run: the version, the rules in force, where links point."""
-    from qualitygate.outputs.common import github_blob_url
+def report_context(settings: Settings, view: View | None = None) -> ReportContext:
+    """What reporters need from the run: the version, the rules in force, where links point,
+    and how the text format shows it (the ``advice`` key turns advice off like --no-advice)."""
+    from qualitygate.outputs.common import action_docs_url, github_blob_url
 
     thresholds = settings.thresholds
     rules = tuple(r.code for r in RULES if getattr(thresholds, r.setting) is not None)
-    return ReportContext(version=__version__, rules=rules, source_url=github_blob_url(os.environ))
+    view = view or View()
+    view = view._replace(advice=view.advice and settings.advice)
+    return ReportContext(version=__version__, rules=rules, source_url=github_blob_url(os.environ), view=view,
+                         docs_url=action_docs_url(os.environ))  # fmt: skip
 
 
 def write_outputs(
@@ -82,7 +89,7 @@ def write_outputs(
     for spec in outputs or [OutputSpec("text")]:
         render = get_reporter(spec.name)
         if spec.path is None:
-            _to_stdout(render, result, stdout, context._replace(color=_use_color(stdout)))
+            _to_stdout(render, result, stdout, context._replace(color=_use_color(stdout, context.view.color)))
             continue
         try:
             spec.path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from typing import Any
 from qualitygate.config import AISettings
 from qualitygate.errors import ConfigError
 
-INSTALL_HINT = "AI suggestions need the openai package: pip install 'qualitygate[ai]'"
+INSTALL_HINT = "AI suggestions need the openai package: pip install 'qualitygate-cli[ai]'"
 # Azure's generally available data-plane version when neither the config nor the env names one.
 DEFAULT_AZURE_API_VERSION = "2024-10-21"
 # OpenAI-compatible local servers (Ollama, vLLM) take any key; the client insists on one.
