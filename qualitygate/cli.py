@@ -80,6 +80,18 @@ def load(config: Path | None, paths: Sequence[Path], **overrides: object):
     return load_settings(config, _start_dir(paths)).with_overrides(**overrides)
 
 
+def _globs(option: str, patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The patterns of a repeatable glob option, each checked like the config's (issue 16)."""
+    from qualitygate.discovery.globs import check_glob
+
+    for pattern in patterns:
+        try:
+            check_glob(pattern)
+        except ValueError as exc:
+            raise UsageError(f"{option}: bad glob {exc}") from None  # exc names the pattern
+    return patterns
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qualitygate")
 def main() -> None:
@@ -94,6 +106,8 @@ def main() -> None:
 @click.option("--function-maintainability-threshold", type=FINITE, help="Minimum maintainability index per function (off by default).")
 @click.option("--coverage-file", type=click.Path(path_type=Path, dir_okay=False), help="Cobertura XML or coverage.py JSON: report line coverage and CRAP per function.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB", help="Skip files matching GLOB, repeatable; replaces the config's exclude.")
+@click.option("--extend-exclude", "extend_exclude", multiple=True, metavar="GLOB", help="Skip files matching GLOB too, repeatable; adds to exclude.")
 @click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:PATH]", help=FORMAT_HELP)
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
 @click.option("--diff", "diff_ref", metavar="REF", help="Gate only functions and files changed since the merge-base with REF.")
@@ -119,6 +133,8 @@ def check(
     function_maintainability_threshold: float | None,
     coverage_file: Path | None,
     jobs: int | None,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
     formats: tuple[str, ...],
     config: Path | None,
     diff_ref: str | None,
@@ -146,7 +162,7 @@ def check(
         function_maintainability_threshold=function_maintainability_threshold,
         coverage_file=os.path.abspath(coverage_file) if coverage_file else None,  # from here, not the root
         jobs=jobs,
-    )
+    ).with_excludes(_globs("--exclude", exclude), _globs("--extend-exclude", extend_exclude))
     from qualitygate.outputs import View
     from qualitygate.outputs.write import parse_outputs
     from qualitygate.pipeline import CheckOptions, run_check

@@ -65,7 +65,8 @@ class Settings:
     function_maintainability_threshold: float | None = DEFAULT_FUNCTION_MAINTAINABILITY
     enable_dependency_analysis: bool = True
     include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # the effective list: ``exclude`` then ``extend_exclude`` (issue 16)
+    extend_exclude: tuple[str, ...] = ()  # kept apart so that --exclude replaces only ``exclude``
     respect_gitignore: bool = True
     warning_rules: tuple[str, ...] = ()
     jobs: int = 0
@@ -89,6 +90,16 @@ class Settings:
         """Return a copy with the non-None overrides applied (CLI beats config)."""
         given = {k: v for k, v in overrides.items() if v is not None}
         return replace(self, **given)
+
+    def with_excludes(self, exclude: tuple[str, ...] = (), extend: tuple[str, ...] = ()) -> Settings:
+        """``--exclude`` (replaces the config's ``exclude``) and ``--extend-exclude`` (adds), as ruff.
+
+        The config's ``extend_exclude`` stays in force under ``--exclude``, as in ruff (issue 16).
+        """
+        if not exclude and not extend:
+            return self
+        base = (*exclude, *self.extend_exclude) if exclude else self.exclude
+        return replace(self, exclude=(*base, *extend), extend_exclude=(*self.extend_exclude, *extend))
 
     @property
     def thresholds(self) -> Thresholds:
@@ -154,6 +165,7 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "enable_dependency_analysis": (lambda v: isinstance(v, bool), "true or false"),
     "include": (_is_str_list, "a list of glob strings"),
     "exclude": (_is_str_list, "a list of glob strings"),
+    "extend_exclude": (_is_str_list, "a list of glob strings"),
     "respect_gitignore": (lambda v: isinstance(v, bool), "true or false"),
     "warning_rules": (_rule_names, "a list of rule codes (QG001-QG005), rule names or metric names"),
     "jobs": (_non_negative_int, "a non-negative integer (0 means one per CPU)"),
@@ -230,6 +242,8 @@ def load_settings(config: Path | None = None, start: Path | None = None) -> Sett
         return Settings(root=find_root(start))
     table = _read_table(path)
     values = validate_table(table, path)
+    if "extend_exclude" in values:  # Settings.exclude is the effective list (issue 16)
+        values["exclude"] = (*values.get("exclude", ()), *values["extend_exclude"])
     return Settings(root=path.resolve().parent, config_path=path, **values)
 
 
@@ -275,7 +289,7 @@ def validate_table(table: Mapping[str, Any], path: Path, prefix: str = TABLE) ->
                 f"{path}: {prefix}.{key}: expected {expected}, got {type(value).__name__} {value!r}"
             )
         values[key] = tuple(value) if isinstance(value, list) else value
-    for key in ("include", "exclude"):
+    for key in ("include", "exclude", "extend_exclude"):
         for pattern in values.get(key, ()):
             _check_glob(path, f"{prefix}.{key}", pattern)
     if "ai" in values:

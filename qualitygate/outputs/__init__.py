@@ -33,6 +33,14 @@ class ReportContext(NamedTuple):
     # Prefix that makes ``path#Lline`` a working link (a GitHub blob URL); "" keeps it relative.
     source_url: str = ""
     view: View = View()  # how the text format shows it (issue 16)
+    # Issue 16 (monorepos): the working directory relative to the repository root (git's top
+    # level, else the project root), "/"-terminated, "" at the root or outside it. The CI formats
+    # (SARIF, GitLab, GitHub annotations, the Markdown summary) put it before each report path;
+    # the text format does not.
+    path_prefix: str = ""
+    # The repository root as an absolute path: SARIF's %SRCROOT% (``originalUriBaseIds``); "" when
+    # the run does not say, which leaves the SARIF log as it was.
+    repo_root: str = ""
 
 
 class Reporter(Protocol):

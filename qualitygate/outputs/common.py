@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -77,3 +78,31 @@ def project_url(docs_url: str) -> str:
     """The repository a ``…/blob/REF/…`` docs URL points into ("" when it is not one)."""
     head, found, _ = docs_url.partition("/blob/")
     return head if found and head.startswith("https://") else ""
+
+
+def git_top(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` with a ``.git`` entry (a folder, or the file of a
+    worktree or submodule), else None. A walk up, not ``git rev-parse``: no process per run."""
+    for folder in (start, *start.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return None
+
+
+def below(cwd: Path, root: Path) -> str:
+    """``cwd`` relative to ``root`` as a "/"-terminated prefix; "" at the root or outside it."""
+    try:
+        part = Path(os.path.realpath(cwd)).relative_to(os.path.realpath(root))
+    except ValueError:
+        return ""
+    return "" if str(part) == "." else part.as_posix() + "/"
+
+
+def repo_path(path: str, context: ReportContext) -> str:
+    """A report path (relative to the working directory) relative to the repository root, for
+    the CI formats (issue 16: a job with ``working-directory: src``). An absolute path (outside
+    the working directory) stays as it is; ``../x`` is folded into the prefix."""
+    if not context.path_prefix or path.startswith("/"):
+        return path
+    joined = posixpath.normpath(context.path_prefix + path)
+    return path if joined.startswith("../") or joined == ".." else joined

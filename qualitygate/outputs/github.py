@@ -17,7 +17,7 @@ from typing import TextIO, cast
 from qualitygate.gate.result import worst_first
 from qualitygate.models import AnalysisError, GateResult, Severity, Violation
 from qualitygate.outputs import ReportContext
-from qualitygate.outputs.common import rule_for
+from qualitygate.outputs.common import repo_path, rule_for
 from qualitygate.outputs.text import summary_line
 from qualitygate.paths import one_line
 
@@ -51,14 +51,15 @@ def _message(v: Violation) -> str:
     return v.message if v.symbol == v.path else f"{v.symbol}: {v.message}"
 
 
-def _violation_command(v: Violation) -> str:
+def _violation_command(v: Violation, context: ReportContext) -> str:
+    # GitHub maps ``file`` from the repository root, not the step's working directory (issue 16).
     kind = "warning" if v.severity is Severity.WARNING else "error"
-    props = {"file": v.path, "line": v.line, "endLine": v.end_line, "title": _title(v)}
+    props = {"file": repo_path(v.path, context), "line": v.line, "endLine": v.end_line, "title": _title(v)}
     return command(kind, _message(v), props)
 
 
-def _error_command(e: AnalysisError) -> str:
-    props: dict[str, object] = {"file": e.path}
+def _error_command(e: AnalysisError, context: ReportContext) -> str:
+    props: dict[str, object] = {"file": repo_path(e.path, context)}
     if e.line:
         props["line"] = e.line
     props["title"] = "qualitygate: file not analysed"
@@ -75,12 +76,12 @@ def _plain_error(e: AnalysisError) -> str:
     return one_line(f"error: {where}: {e.message}")
 
 
-def _findings(result: GateResult) -> dict[str, list[tuple[str, str]]]:
+def _findings(result: GateResult, context: ReportContext) -> dict[str, list[tuple[str, str]]]:
     """Per annotation kind, worst first: (workflow command, plain log line) pairs."""
     ranked = worst_first(result.violations)
-    errors = [(_error_command(e), _plain_error(e)) for e in result.errors]
-    errors += [(_violation_command(v), _plain(v)) for v in ranked if v.severity is Severity.ERROR]
-    warnings = [(_violation_command(v), _plain(v)) for v in ranked if v.severity is Severity.WARNING]
+    errors = [(_error_command(e, context), _plain_error(e)) for e in result.errors]
+    errors += [(_violation_command(v, context), _plain(v)) for v in ranked if v.severity is Severity.ERROR]
+    warnings = [(_violation_command(v, context), _plain(v)) for v in ranked if v.severity is Severity.WARNING]
     return {"error": errors, "warning": warnings}
 
 
@@ -99,7 +100,7 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     annotated: list[str] = []
     logged: list[str] = []
     more: dict[str, int] = {}
-    for kind, found in _findings(result).items():
+    for kind, found in _findings(result, context).items():
         annotated += [cmd for cmd, _ in found[:ANNOTATION_LIMIT]]
         logged += [line for _, line in found[ANNOTATION_LIMIT:]]
         more[kind] = len(found[ANNOTATION_LIMIT:])

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 from qualitygate.models import AnalysisError, GateResult, Severity, Violation
 from qualitygate.outputs import ReportContext
-from qualitygate.outputs.common import fingerprints
+from qualitygate.outputs.common import fingerprints, repo_path
 
 # GitLab's severities, mildest first; a violation's place on this scale grows with how far past
 # its threshold it is (Violation.excess), and a rule configured as a warning sits one step lower.
@@ -23,18 +23,18 @@ def severity(v: Violation) -> str:
     return SEVERITIES[level]
 
 
-def _issue(v: Violation, fingerprint: str) -> dict[str, Any]:
+def _issue(v: Violation, fingerprint: str, context: ReportContext) -> dict[str, Any]:
     where = "" if v.symbol == v.path else f"{v.symbol}: "
     return {
         "description": f"{where}{v.message} ({v.rule})",
         "check_name": v.rule,
         "fingerprint": fingerprint,
         "severity": severity(v),
-        "location": {"path": v.path, "lines": {"begin": v.line, "end": max(v.end_line, v.line)}},
+        "location": {"path": repo_path(v.path, context), "lines": {"begin": v.line, "end": max(v.end_line, v.line)}},
     }
 
 
-def _error_issue(e: AnalysisError) -> dict[str, Any]:
+def _error_issue(e: AnalysisError, context: ReportContext) -> dict[str, Any]:
     # A file the gate could not read fails it (exit 1): the merge request must show why.
     digest = hashlib.sha256(f"analysis-error\0{e.path}\0{e.message}".encode()).hexdigest()
     return {
@@ -42,13 +42,14 @@ def _error_issue(e: AnalysisError) -> dict[str, Any]:
         "check_name": "analysis-error",
         "fingerprint": digest,
         "severity": "major",
-        "location": {"path": e.path, "lines": {"begin": e.line or 1}},
+        "location": {"path": repo_path(e.path, context), "lines": {"begin": e.line or 1}},
     }
 
 
 def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
-    """One issue per violation, in report order (path, line, rule), then one per unreadable file."""
+    """One issue per violation, in report order (path, line, rule), then one per unreadable file.
+    Paths are relative to the repository root, where GitLab looks for them (issue 16)."""
     pairs = zip(result.violations, fingerprints(result.violations), strict=True)
-    issues = [_issue(v, fp) for v, fp in pairs] + [_error_issue(e) for e in result.errors]
+    issues = [_issue(v, fp, context) for v, fp in pairs] + [_error_issue(e, context) for e in result.errors]
     json.dump(issues, stream, indent=2, ensure_ascii=False)
     stream.write("\n")

@@ -22,7 +22,7 @@ from qualitygate.models import (
     format_number,
 )
 from qualitygate.outputs import ReportContext
-from qualitygate.outputs.common import rule_for
+from qualitygate.outputs.common import repo_path, rule_for
 from qualitygate.paths import one_line
 
 # GitHub refuses a step summary over 1 MiB ("Adding a job summary"); stay under it with room.
@@ -63,6 +63,10 @@ def _plural(n: int, word: str) -> str:
 
 
 def link(path: str, line: int, context: ReportContext) -> str:
+    # The job summary names files from the repository root, as the blob URL does (issue 16):
+    # ``source_url`` points at that root (report_context strips nothing twice), so the path is
+    # joined to it once.
+    path = repo_path(path, context)
     text = code(f"{path}:{line}")
     if path.startswith("/"):  # outside the working directory: no stable link
         return text
@@ -120,12 +124,13 @@ def _offenders(result: GateResult, context: ReportContext) -> Section:
     return header, [_offender_row(v, context) for v in worst_first(result.violations)]
 
 
-def _errors(result: GateResult) -> Section:
+def _errors(result: GateResult, context: ReportContext) -> Section:
     if not result.errors:
         return [], []
     rows = []
     for e in result.errors:
-        where = f"{e.path}:{e.line}" if e.line else e.path
+        path = repo_path(e.path, context)
+        where = f"{path}:{e.line}" if e.line else path
         rows.append(f"| {cell(code(where))} | {cell(plain(e.message))} |")
     return ["", "### Files not analysed", "", "| location | reason |", "|---|---|"], rows
 
@@ -179,7 +184,7 @@ def summary(
     """The whole summary; table rows past ``max_rows`` or ``limit`` bytes become a note."""
     lines = _head(result)
     budget = limit - _size(lines) - 1024  # room for the notes
-    for header, rows in (_offenders(result, context), _errors(result), _suggestions(result, context)):
+    for header, rows in (_offenders(result, context), _errors(result, context), _suggestions(result, context)):
         kept = _fit(rows, budget - _size(header), max_rows)
         lines += header + kept
         budget -= _size(header + kept)

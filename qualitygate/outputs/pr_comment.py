@@ -22,6 +22,7 @@ from qualitygate.models import (
     format_number,
 )
 from qualitygate.outputs import ReportContext
+from qualitygate.outputs.common import repo_path
 from qualitygate.outputs.markdown import cell, code, link, plain
 from qualitygate.paths import one_line
 
@@ -59,12 +60,13 @@ def _row(change: Change, context: ReportContext) -> str:
     metrics = dict(change.metrics)
     mark = {ChangeStatus.ADDED: "🆕", ChangeStatus.REMOVED: "➖"}.get(change.status, "")
     cells = [_cell_of(metrics.get(name, (None, None)), worse) for name, _, worse in COLUMNS]
-    where = _code_of(change) if change.status is ChangeStatus.REMOVED else link(change.path, change.line, context)
+    where = _code_of(change, context) if change.status is ChangeStatus.REMOVED else link(change.path, change.line, context)
     return f"| {mark} | {cell(code(change.symbol))} | {cell(where)} | " + " | ".join(cells) + " |"
 
 
-def _code_of(change: Change) -> str:
-    return code(f"{change.path}:{change.line}")
+def _code_of(change: Change, context: ReportContext) -> str:
+    """Where a removed function was, from the repository root like the links (issue 16)."""
+    return code(f"{repo_path(change.path, context)}:{change.line}")
 
 
 def _table(title: str, changes: Sequence[Change], context: ReportContext) -> list[str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from qualitygate.models import (
     qualname_of,
 )
 from qualitygate.outputs import ReportContext
-from qualitygate.outputs.common import FINGERPRINT_KEY, fingerprints, project_url
+from qualitygate.outputs.common import FINGERPRINT_KEY, fingerprints, project_url, repo_path
 from qualitygate.serialize import suggestion_to_dict
 
 SCHEMA_URI = (
@@ -56,9 +57,19 @@ def artifact_uri(path: str) -> str:
     return "file://" + encoded if path.startswith("/") else encoded
 
 
-def _artifact(path: str) -> dict[str, str]:
-    # %SRCROOT% is the checkout root; GitHub resolves relative URIs against it.
-    return {"uri": artifact_uri(path), "uriBaseId": "%SRCROOT%"}
+def _artifact(path: str, context: ReportContext) -> dict[str, str]:
+    # %SRCROOT% is the checkout root; GitHub resolves relative URIs against it, so the path is
+    # made relative to the repository root, not the working directory (issue 16).
+    return {"uri": artifact_uri(repo_path(path, context)), "uriBaseId": "%SRCROOT%"}
+
+
+def _base_ids(context: ReportContext) -> dict[str, Any]:
+    """``run.originalUriBaseIds`` (SARIF 2.1.0 §3.14.14): where %SRCROOT% is, as an absolute
+    ``file`` URI that ends with "/" (§3.4.4: a base URI must end with a slash)."""
+    if not context.repo_root:
+        return {}
+    uri = Path(context.repo_root).as_uri().rstrip("/") + "/"
+    return {"originalUriBaseIds": {"%SRCROOT%": {"uri": uri}}}
 
 
 def _rule_descriptor(rule: Rule, context: ReportContext) -> dict[str, Any]:
@@ -99,11 +110,11 @@ def _rules(result: GateResult, context: ReportContext) -> list[dict[str, Any]]:
     return [_rule_descriptor(r, context) for r in listed] + [_unknown_rule(c) for c in sorted(used - known)]
 
 
-def _location(v: Violation) -> dict[str, Any]:
+def _location(v: Violation, context: ReportContext) -> dict[str, Any]:
     function = v.symbol != v.path
     return {
         "physicalLocation": {
-            "artifactLocation": _artifact(v.path),
+            "artifactLocation": _artifact(v.path, context),
             "region": {"startLine": v.line, "endLine": max(v.end_line, v.line)},
         },
         "logicalLocations": [
@@ -112,21 +123,21 @@ def _location(v: Violation) -> dict[str, Any]:
     }
 
 
-def _result(v: Violation, rule_index: int, fingerprint: str) -> dict[str, Any]:
+def _result(v: Violation, rule_index: int, fingerprint: str, context: ReportContext) -> dict[str, Any]:
     message = v.message if v.symbol == v.path else f"{v.symbol}: {v.message}"
     return {
         "ruleId": v.rule,
         "ruleIndex": rule_index,
         "level": "warning" if v.severity is Severity.WARNING else "error",
         "message": {"text": message},
-        "locations": [_location(v)],
+        "locations": [_location(v, context)],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": {"metric": v.metric.value, "value": v.value, "threshold": v.threshold},
     }
 
 
-def _notification(e: AnalysisError) -> dict[str, Any]:
-    location: dict[str, Any] = {"artifactLocation": _artifact(e.path)}
+def _notification(e: AnalysisError, context: ReportContext) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": _artifact(e.path, context)}
     if e.line:
         location["region"] = {"startLine": e.line}
     return {
@@ -174,7 +185,7 @@ def to_sarif(result: GateResult, context: ReportContext) -> dict[str, Any]:
     if context.version:
         driver["version"] = context.version
     results = [
-        _result(v, index[v.rule], fp)
+        _result(v, index[v.rule], fp, context)
         for v, fp in zip(result.violations, fingerprints(result.violations), strict=True)
     ]
     if result.suggestions:
@@ -182,9 +193,9 @@ def to_sarif(result: GateResult, context: ReportContext) -> dict[str, Any]:
     # Files that could not be analysed are tool notifications, not findings.
     invocation = {
         "executionSuccessful": True,
-        "toolExecutionNotifications": [_notification(e) for e in result.errors],
+        "toolExecutionNotifications": [_notification(e, context) for e in result.errors],
     }
-    run = {"tool": {"driver": driver}, "invocations": [invocation], "results": results}
+    run = {"tool": {"driver": driver}, **_base_ids(context), "invocations": [invocation], "results": results}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

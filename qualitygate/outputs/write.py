@@ -68,14 +68,33 @@ def _use_color(stream: TextIO, choice: str = "auto") -> bool:
 def report_context(settings: Settings, view: View | None = None) -> ReportContext:
     """What reporters need from the run: the version, the rules in force, where links point,
     and how the text format shows it (the ``advice`` key turns advice off like --no-advice)."""
-    from qualitygate.outputs.common import action_docs_url, github_blob_url
+    from qualitygate.outputs.common import action_docs_url
 
     thresholds = settings.thresholds
     rules = tuple(r.code for r in RULES if getattr(thresholds, r.setting) is not None)
     view = view or View()
     view = view._replace(advice=view.advice and settings.advice)
-    return ReportContext(version=__version__, rules=rules, source_url=github_blob_url(os.environ), view=view,
-                         docs_url=action_docs_url(os.environ))  # fmt: skip
+    source_url, prefix, repo_root = _repository(settings.root)
+    return ReportContext(version=__version__, rules=rules, source_url=source_url, view=view,
+                         docs_url=action_docs_url(os.environ), path_prefix=prefix,
+                         repo_root=repo_root)  # fmt: skip
+
+
+def _repository(project_root: Path) -> tuple[str, str, str]:
+    """The blob URL links start from, the working directory below the repository root, and that
+    root ("" when unknown). Issue 16: CI formats name files from the repository root (git's top
+    level, else the project root), so a job with ``working-directory: src`` still maps its alerts."""
+    from qualitygate.outputs.common import below, git_top, github_blob_url
+
+    cwd = Path.cwd()
+    top = git_top(cwd)
+    root = top or project_root
+    prefix = below(cwd, root)
+    # A blob URL joins the repository path to the commit: with a git top level that is all it
+    # needs; without one the workspace tells how far below it the project root lies.
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_WORKSPACE"} if top else os.environ
+    source_url = github_blob_url(env, root if prefix else cwd)
+    return source_url, prefix, os.path.realpath(root) if prefix or top else ""
 
 
 def write_outputs(
