@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -10,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from qualitygate.errors import QualityGateError
-from qualitygate.gate.diff import _unquote
+from qualitygate.gate.diff import HUNK, git_name, side
 
 # Fixed options, so the user's git config (diff.noprefix, diff.relative, color, log.showSignature,
 # textconv drivers...) cannot change the patch this module parses (as gate/diff.py does).
@@ -25,7 +24,6 @@ PATHSPEC = ":(top,glob)**/*.py"
 # by their count, and every header line starts with a word). %P are the parents as rewritten by
 # --parents: the nearest shown commits, past those that changed no Python file.
 _FORMAT = "--format=%x00%H%x00%P%x00%aN%x00%ct"
-_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 # Variables that would make git read the pathspec above literally, or case-blind.
 _PATHSPEC_VARIABLES = ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
                        "GIT_ICASE_PATHSPECS")  # fmt: skip
@@ -232,7 +230,7 @@ class _Section:
 
     def read(self, line: str) -> tuple[int, int]:
         """Take one line outside the hunk bodies; returns the body line counts of a hunk line."""
-        match = _HUNK.match(line)
+        match = HUNK.match(line)
         if match is not None:
             old_start, old_count, new_start, new_count = match.groups()
             hunk = Hunk(int(old_start), int(old_count or "1"), int(new_start), int(new_count or "1"))
@@ -244,13 +242,13 @@ class _Section:
 
     def _header(self, line: str) -> None:
         if line.startswith("--- "):
-            self.old = _side(line[4:], "a/")
+            self.old = side(line[4:], "a/")
         elif line.startswith("+++ "):
-            self.new = _side(line[4:], "b/")
+            self.new = side(line[4:], "b/")
         elif line.startswith("rename from "):
-            self.old = _name(line[len("rename from ") :])
+            self.old = git_name(line[len("rename from ") :])
         elif line.startswith("rename to "):
-            self.new = _name(line[len("rename to ") :])
+            self.new = git_name(line[len("rename to ") :])
         elif line.startswith("new file mode "):
             self.old = None
         elif line.startswith("deleted file mode "):
@@ -270,13 +268,3 @@ def _same_names(names: str) -> str | None:
     if names.startswith("a/") and names[2 + length :] == f" b/{name}" and name:
         return name
     return None
-
-
-def _side(name: str, prefix: str) -> str | None:
-    """``a/path`` or ``b/path`` (C-quoted when odd characters are in it); None for /dev/null."""
-    name = _name(name.rstrip("\t"))
-    return name[len(prefix) :] if name.startswith(prefix) else None
-
-
-def _name(name: str) -> str:
-    return _unquote(name[1:-1]) if name.startswith('"') and name.endswith('"') else name

@@ -49,8 +49,6 @@ class DeltaOptions(NamedTuple):
     tolerance: float = 0.0  # how much worse --fail-on-worse allows
 
 
-POLICIES = ("new-code", "touched")
-
 
 def apply(result: GateResult, changed: ChangedCode, base: BaseSide, thresholds: ThresholdsOf,
           options: DeltaOptions, texts: Callable[[str], str] | None = None) -> GateResult:  # fmt: skip

@@ -14,7 +14,8 @@ from qualitygate.gate.rules import RULES_BY_CODE
 from qualitygate.models import FileMetrics, GateResult, Scope, Violation
 from qualitygate.paths import display_path
 
-_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+# A hunk header: old start, old count, new start, new count (a count of 1 is left out).
+HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 # Fixed options, so the user's git config (diff.noprefix, diff.relative, color...) cannot change
 # the output this module parses.
@@ -166,16 +167,24 @@ def _file_section(lines: list[str], index: int) -> tuple[str, FileChange, int]:
     gaps: list[int] = []
     while index < len(lines) and not lines[index].startswith("diff --git "):
         line = lines[index]
-        match = _HUNK.match(line)
+        match = HUNK.match(line)
         if match is not None:
             _add_hunk(match, ranges, gaps)
-            index = _after_body(lines, index + 1, int(match.group(1) or "1"), int(match.group(3) or "1"))
+            index = _after_body(lines, index + 1, int(match.group(2) or "1"), int(match.group(4) or "1"))
             continue
         if not (ranges or gaps):  # the header, before any hunk
-            path = _side(line[4:], "b/") if line.startswith("+++ ") else path
-            old_path = _side(line[4:], "a/") if line.startswith("--- ") else old_path
+            path, old_path = _header(line, path, old_path)
         index += 1
     return path, FileChange(tuple(ranges), tuple(gaps), base_path=old_path), index
+
+
+def _header(line: str, path: str, old_path: str) -> tuple[str, str]:
+    """(new path, old path) after one header line: ``+++`` names the new side, ``---`` the old."""
+    if line.startswith("+++ "):
+        return side(line[4:], "b/") or "", old_path
+    if line.startswith("--- "):
+        return path, side(line[4:], "a/") or ""
+    return path, old_path
 
 
 def _after_body(lines: list[str], index: int, old: int, new: int) -> int:
@@ -193,19 +202,22 @@ def _after_body(lines: list[str], index: int, old: int, new: int) -> int:
 
 
 def _add_hunk(match: re.Match[str], ranges: list[tuple[int, int]], gaps: list[int]) -> None:
-    start, count = int(match.group(2)), int(match.group(3) or "1")
+    start, count = int(match.group(3)), int(match.group(4) or "1")
     if count:
         ranges.append((start, start + count - 1))
     else:  # only deletions: ``+start,0`` means "after line start"
         gaps.append(start)
 
 
-def _side(name: str, prefix: str) -> str:
-    """``b/path`` or ``a/path`` (C-quoted when odd characters are in it); "" for ``/dev/null``."""
-    name = name.rstrip("\t")
-    if name.startswith('"'):
-        name = _unquote(name[1:-1])
-    return name[2:] if name.startswith(prefix) else ""
+def side(name: str, prefix: str) -> str | None:
+    """``a/path`` or ``b/path`` of a patch header, C-quoted or not; None for ``/dev/null``."""
+    name = git_name(name.rstrip("\t"))
+    return name[len(prefix) :] if name.startswith(prefix) else None
+
+
+def git_name(name: str) -> str:
+    """A path as git prints it: C-quoted (``"odd\\tname"``) when odd characters are in it."""
+    return _unquote(name[1:-1]) if name.startswith('"') and name.endswith('"') else name
 
 
 def _unquote(text: str) -> str:
