@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import click
 
 from qualitygate import __version__
+from qualitygate.arguments import check_combinations, load, parse_shard, stdin_source
+from qualitygate.arguments import globs as _globs
 from qualitygate.errors import (
     EXIT_GATE_FAILED,
     EXIT_INTERNAL,
@@ -56,42 +58,6 @@ class _Finite(click.ParamType):
 FINITE = _Finite()
 
 
-def _start_dir(paths: Sequence[Path]) -> Path:
-    """Where to look for pyproject.toml: the deepest folder holding every given path."""
-    if not paths:
-        return Path.cwd()
-    absolute = [os.path.abspath(p) for p in paths]
-    common = Path(os.path.commonpath(absolute))
-    return common if common.is_dir() else common.parent
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``K/N`` with 1 <= K <= N, else a usage error."""
-    k, _, n = text.partition("/")
-    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
-        raise UsageError(f"--shard {text}: expected K/N with 1 <= K <= N, for example 2/4")
-    return int(k), int(n)
-
-
-def load(config: Path | None, paths: Sequence[Path], **overrides: object):
-    """Settings from the config file, with command-line overrides on top."""
-    from qualitygate.config import load_settings
-
-    return load_settings(config, _start_dir(paths)).with_overrides(**overrides)
-
-
-def _globs(option: str, patterns: tuple[str, ...]) -> tuple[str, ...]:
-    """The patterns of a repeatable glob option, each checked like the config's (issue 16)."""
-    from qualitygate.discovery.globs import check_glob
-
-    for pattern in patterns:
-        try:
-            check_glob(pattern)
-        except ValueError as exc:
-            raise UsageError(f"{option}: bad glob {exc}") from None  # exc names the pattern
-    return patterns
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qualitygate")
 def main() -> None:
@@ -125,6 +91,7 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Text output: a count per rule instead of one line per violation.")
 @click.option("--no-advice", is_flag=True, help="Text output: no suggestion lines (config: advice = false).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text output; auto reads NO_COLOR, FORCE_COLOR and the terminal.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path), metavar="PATH", help="With '-' as the path: the source on standard input stands for PATH (reports, settings).")
 def check(
     paths: tuple[Path, ...],
     threshold: float | None,
@@ -151,11 +118,14 @@ def check(
     statistics: bool,
     no_advice: bool,
     color: str,
+    stdin_filename: Path | None,
 ) -> None:
-    """Measure PATHS (default: the current folder) and gate them on the thresholds."""
+    """Measure PATHS (default: the current folder; '-': standard input) and gate them on the thresholds."""
+    source = None if from_pre_commit else stdin_source(paths, stdin_filename)  # hook names are files
+    check_combinations(source is not None, diff_ref, shard, fail_on_worse)
     settings = load(
         config,
-        paths,
+        [source.path] if source else paths,
         maintainability_threshold=threshold,
         complexity_threshold=complexity_threshold,
         cognitive_complexity_threshold=cognitive_threshold,
@@ -178,9 +148,8 @@ def check(
         fail_on_worse=fail_on_worse,
         worse_tolerance=worse_tolerance,
         view=View(quiet=quiet, statistics=statistics, advice=not no_advice, color=color),
+        stdin=source,
     )
-    if fail_on_worse and not diff_ref:
-        raise UsageError("--fail-on-worse compares with the merge-base: give --diff REF too")
     with _log_stderr(outputs):
         code = run_check(settings, paths, outputs, options)
     # Like ruff's --exit-zero: a failed gate exits 0; a usage (2) or internal (3) error still fails.
@@ -253,17 +222,19 @@ def report(paths: tuple[Path, ...], output_dir: Path, days: int | None, no_cache
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--apply", "apply_", is_flag=True, help="Rewrite the files instead of printing the patch.")
+@click.option("--apply", "apply_", is_flag=True, help="Rewrite the files with the verified rewrites instead of printing the patch.")
+@click.option("--apply-unverified", is_flag=True, help="With or instead of --apply: also write rewrites whose behaviour was not checked.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the patch to this file instead of stdout.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the metrics cache or the AI answer cache.")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
-def suggest(paths: tuple[Path, ...], apply_: bool, output: Path | None, no_cache: bool, config: Path | None) -> None:
-    """Print the verified AI rewrites for PATHS as a patch for `git apply`, or apply them."""
+def suggest(paths: tuple[Path, ...], apply_: bool, apply_unverified: bool, output: Path | None, no_cache: bool, config: Path | None) -> None:
+    """Print the AI rewrites for PATHS as a patch for `git apply`, or apply the verified ones."""
     from qualitygate.pipeline import run_suggest
 
     settings = load(config, paths)
     with _log_stderr(()):
-        code = run_suggest(settings, paths, apply=apply_, output=output, use_cache=not no_cache)
+        code = run_suggest(settings, paths, apply=apply_, output=output, use_cache=not no_cache,
+                           apply_unverified=apply_unverified)  # fmt: skip
     raise SystemExit(code)
 
 

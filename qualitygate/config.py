@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from qualitygate.discovery.layout import DEFAULT_SRC, source_roots
 from qualitygate.errors import ConfigError
 from qualitygate.gate.rules import (
     DEFAULT_COGNITIVE_COMPLEXITY,
@@ -34,7 +35,7 @@ class Override(NamedTuple):
     """One ``[[tool.qualitygate.overrides]]`` table: thresholds for the paths it names (issue 4)."""
 
     paths: tuple[str, ...]  # gitignore-style globs, relative to the project root
-    values: tuple[tuple[str, float], ...]  # (threshold key, value) in the order written
+    values: tuple[tuple[str, Any], ...]  # (threshold key, value) in order; a number or a bool
 
 
 class AISettings(NamedTuple):
@@ -64,6 +65,7 @@ class Settings:
     maintainability_threshold: float = DEFAULT_MAINTAINABILITY
     function_maintainability_threshold: float | None = DEFAULT_FUNCTION_MAINTAINABILITY
     enable_dependency_analysis: bool = True
+    count_asserts: bool = True  # each assert adds 1 to CC, as in radon; false as mccabe (issue 15)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # the effective list: ``exclude`` then ``extend_exclude`` (issue 16)
     extend_exclude: tuple[str, ...] = ()  # kept apart so that --exclude replaces only ``exclude``
@@ -80,9 +82,12 @@ class Settings:
     max_suggestions: int = 10  # AI requests per run at most
     hotspot_advice: bool = False  # order advice and AI targets by hotspot score (issue 14)
     advice: bool = True  # suggestion lines in the text output (issue 16); --no-advice wins
+    honor_noqa: bool = True  # a ruff/flake8 noqa naming C901 on a def line exempts QG001 (issue 16)
     ai: AISettings = field(default_factory=AISettings)
     coverage_file: str = ""  # Cobertura XML or coverage.py JSON, relative to the root (issue 14)
     crap_threshold: float | None = DEFAULT_CRAP  # QG005; 0 is off
+    forbid_import_cycles: bool = False  # QG008 on the local import graph (issue 15)
+    src: tuple[str, ...] = DEFAULT_SRC  # folders absolute imports resolve in, as ruff's (issue 15)
     root: Path = field(default_factory=Path.cwd)
     config_path: Path | None = None
 
@@ -105,15 +110,18 @@ class Settings:
     def thresholds(self) -> Thresholds:
         """The threshold keys, as the rules read them (before per-path overrides)."""
         thresholds = Thresholds(*(getattr(self, key) for key in Thresholds._fields))
-        return thresholds._replace(crap_threshold=self.crap_threshold or None)  # 0 is off
+        # 0 is off; so is forbid_import_cycles = false (None, as every rule that is off).
+        return thresholds._replace(crap_threshold=self.crap_threshold or None,
+                                   forbid_import_cycles=self.forbid_import_cycles or None)  # fmt: skip
 
 
 def metric_options(settings: Settings) -> MetricOptions:
     """The settings that change what is measured (and so key the metrics cache)."""
     return MetricOptions(
         enable_dependency_analysis=settings.enable_dependency_analysis,
-        local_roots=(str(settings.root),),
+        local_roots=source_roots(settings.root, settings.src),
         max_file_bytes=settings.max_file_bytes,
+        count_asserts=settings.count_asserts,
     )
 
 
@@ -163,6 +171,7 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "maintainability_threshold": (_finite, "a finite number"),
     "function_maintainability_threshold": (_finite, "a finite number"),
     "enable_dependency_analysis": (lambda v: isinstance(v, bool), "true or false"),
+    "count_asserts": (lambda v: isinstance(v, bool), "true or false"),
     "include": (_is_str_list, "a list of glob strings"),
     "exclude": (_is_str_list, "a list of glob strings"),
     "extend_exclude": (_is_str_list, "a list of glob strings"),
@@ -178,6 +187,7 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "track_history": (lambda v: isinstance(v, bool), "true or false"),
     "hotspot_advice": (lambda v: isinstance(v, bool), "true or false"),
     "advice": (lambda v: isinstance(v, bool), "true or false"),
+    "honor_noqa": (lambda v: isinstance(v, bool), "true or false"),
     "history_db": (_path_text, "a file path"),
     "history_retention_days": (_non_negative_int, "a non-negative integer (0 keeps every run)"),
     "suggest": (lambda v: isinstance(v, bool), "true or false"),
@@ -185,6 +195,8 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "ai": (lambda v: isinstance(v, dict), "a table ([tool.qualitygate.ai])"),
     "coverage_file": (_optional_path, "a file path relative to the project root (\"\" is off)"),
     "crap_threshold": (_non_negative, "a non-negative number (0 is off; 30 is the usual value)"),
+    "forbid_import_cycles": (lambda v: isinstance(v, bool), "true or false"),
+    "src": (lambda v: isinstance(v, list) and all(map(_path_text, v)), "a list of folders relative to the project root"),
 }
 
 

@@ -23,6 +23,8 @@ class Metric(str, enum.Enum):
     COGNITIVE = "cognitive_complexity"
     MAINTAINABILITY = "maintainability_index"
     CRAP = "crap_score"  # joined from a coverage file, not measured from the source (issue 14)
+    # The modules in an import cycle, from the local import graph of the whole run (issue 15).
+    IMPORT_CYCLE = "import_cycle"
 
 
 class Scope(str, enum.Enum):
@@ -94,6 +96,14 @@ class FunctionMetrics(NamedTuple):
     # Unique in its file: the qualname, plus ``#2``, ``#3``... for the second and later defs
     # sharing it (a property's setter, ``@overload`` stubs), in source order (issue 12).
     id: str = ""
+    # The 1-based column of the ``def`` (``async def``) keyword, for ``path:line:col:`` (issue 16);
+    # 0 in a report written before columns existed.
+    column: int = 0
+    # Halstead volume over every token of the body (Halstead's own definition), which our
+    # per-function maintainability index uses; ``halstead_volume`` stays radon's (issue 15).
+    halstead_volume_complete: float = 0.0
+    # The asserts counted in ``cyclomatic_complexity``: 0 with ``count_asserts = false`` (issue 15).
+    asserts: int = 0
 
 
 def function_ids(qualnames: Iterable[str]) -> list[str]:
@@ -119,6 +129,36 @@ class Suppression(NamedTuple):
     names: tuple[str, ...] = ()  # metric names or rule codes as written; empty means every rule
     target: int = 0  # FUNCTION scope: the def line of the function it covers
     problem: str = ""  # why it covers nothing (misplaced); empty when it applies
+    # "qualitygate" for our own comments; "noqa" for a ruff/flake8 noqa comment naming C901 on a
+    # def line, which covers QG001 while ``honor_noqa`` is on (issue 16).
+    kind: str = "qualitygate"
+
+
+class ImportRecord(NamedTuple):
+    """One import statement as the structure walk meets it, for the local import graph (issue 15)."""
+
+    line: int
+    level: int  # the leading dots of a relative import; 0 for an absolute one
+    module: str  # the X of ``from X import``; "" for ``import a.b`` and ``from . import a``
+    names: tuple[str, ...]  # the names imported; for ``import a.b, c`` the dotted modules
+    type_checking: bool = False  # under ``if TYPE_CHECKING:``: it never runs, so it makes no cycle
+
+
+class ModuleCoupling(NamedTuple):
+    """One module of the local import graph: Robert C. Martin's afferent and efferent couplings."""
+
+    module: str
+    path: str
+    fan_in: int  # local modules that import this one
+    fan_out: int  # local modules this one imports
+    instability: float  # fan_out / (fan_in + fan_out), 0 when both are 0; two decimals
+
+
+class Coupling(NamedTuple):
+    """The local import graph of one run (issue 15): every module, and every import cycle."""
+
+    modules: tuple[ModuleCoupling, ...] = ()
+    cycles: tuple[tuple[str, ...], ...] = ()  # each strongly connected component (Tarjan), sorted
 
 
 @dataclass(frozen=True)
@@ -133,6 +173,7 @@ class FileMetrics:
     dependencies: Dependencies
     functions: tuple[FunctionMetrics, ...] = ()
     suppressions: tuple[Suppression, ...] = ()  # read in the worker, where the source is (issue 4)
+    imports: tuple[ImportRecord, ...] = ()  # every import statement, for the import graph (issue 15)
 
 
 class AnalysisError(NamedTuple):
@@ -161,6 +202,9 @@ class Violation(NamedTuple):
     # With --diff: the value at the merge-base; None when the function or file was not there
     # (issue 14).
     base_value: float | None = None
+    # The 1-based column of the ``def`` for a function; 1 for a file, a coverage record, or a
+    # function measured before columns existed (issue 16).
+    column: int = 1
 
     @property
     def comparison(self) -> str:
@@ -220,7 +264,8 @@ class SuggestionKind(str, enum.Enum):
 
 
 class Suggestion(NamedTuple):
-    """Advice for one violation; an AI one carries a verified patch and the metrics it changes."""
+    """Advice for one violation; an AI one carries a patch, the metrics it changes, and the
+    evidence of what was checked (issue 13)."""
 
     kind: SuggestionKind
     rule: str
@@ -229,9 +274,11 @@ class Suggestion(NamedTuple):
     qualname: str | None  # None for file-level rules (QG003)
     text: str
     patch: str | None = None  # a unified diff that `git apply` accepts (AI only)
-    verified: bool = False  # re-measured: the failing metric drops, nothing else gets worse
+    verified: bool = False  # static checks passed AND behaviour evidence (tests) exists
     before: tuple[tuple[str, float], ...] = ()  # (metric, value) of the function, sorted
     after: tuple[tuple[str, float], ...] = ()
+    # (key, value) pairs, JSON-able: static, tests, replayed_calls, warnings, not_checked (AI only)
+    evidence: tuple[tuple[str, str | int], ...] = ()
 
 
 class ChangeStatus(str, enum.Enum):
@@ -266,6 +313,7 @@ class FunctionCoverage(NamedTuple):
     covered: int  # of those, the lines it ran
     coverage: float | None  # covered / executable; None when the body lists no line
     crap: float | None  # CC² × (1 − coverage)³ + CC (Savoia and Evans); None without coverage
+    column: int = 1  # the def's 1-based column, for QG005's ``path:line:col:`` (issue 16)
 
 
 _FUNCTIONS = operator.attrgetter("functions")
@@ -290,6 +338,7 @@ class GateResult:
     fixed: tuple[FixedOffender, ...] = ()  # baseline entries that no longer fail
     changes: tuple[Change, ...] = ()  # with --diff: what changed since the merge-base (issue 14)
     coverage: tuple[FunctionCoverage, ...] = ()  # with coverage_file: by path and line (issue 14)
+    coupling: Coupling | None = None  # the local import graph; None in a --shard run (issue 15)
 
     # Cached: every reporter asks, and on the stdlib each pass walks 16,500 functions. The
     # fields are frozen, so the answer cannot go stale.
@@ -307,7 +356,8 @@ class GateResult:
     def summary(self) -> Summary:
         """Counts and averages for reporters."""
         # crap_score only in a run with coverage, so reports without one stay as they were.
-        by_metric = {m.value: 0 for m in Metric if m is not Metric.CRAP or self.coverage}
+        # import_cycle only when a cycle fails (forbid_import_cycles is off by default: issue 15).
+        by_metric = {m.value: 0 for m in Metric if (m is not Metric.CRAP or self.coverage) and m is not Metric.IMPORT_CYCLE}
         for v in self.failing:
             by_metric[v.metric.value] = by_metric.get(v.metric.value, 0) + 1
         mis = [fm.maintainability_index for fm in self.files]

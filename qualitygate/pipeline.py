@@ -10,15 +10,16 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from qualitygate.config import Settings, metric_options
 from qualitygate.coverage import coverage_stage
-from qualitygate.discovery.files import discover
+from qualitygate.gate.coupling import coupling_stage
 from qualitygate.gate.result import build_result, exit_code
-from qualitygate.gate.rules import evaluate
+from qualitygate.gate.rules import RULES, WORSE_RULE, evaluate
 from qualitygate.gate.suppressions import apply as apply_suppressions
+from qualitygate.gate.suppressions import unused as unused_suppressions
 from qualitygate.gate.suppressions import warnings as suppression_warnings
 from qualitygate.gate.thresholds import PathThresholds
+from qualitygate.measure import StdinSource, measure, measure_stdin
 from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
 from qualitygate.outputs import View
-from qualitygate.outputs.progress import ProgressBar
 from qualitygate.outputs.write import OutputSpec, report_context, write_outputs
 from qualitygate.paths import display_path
 
@@ -33,78 +34,6 @@ if TYPE_CHECKING:
     from qualitygate.suggestions.pipeline import SuggestContext
 
 
-def _discover_jobs(
-    settings: Settings, paths: Sequence[Path], stderr: TextIO
-) -> tuple[list[tuple[Path, str]], list[AnalysisError]]:
-    """The files to measure with their display paths, and the paths that could not be listed."""
-    found = discover(
-        paths or [Path(".")],
-        settings.root,
-        settings.include,
-        settings.exclude,
-        settings.respect_gitignore,
-    )
-    jobs = list(zip(found.files, found.shown, strict=True))
-    if not jobs and not found.errors:
-        shown = " ".join(display_path(Path(p)) for p in paths) or "."
-        print(f"qualitygate: warning: no Python files found in {shown}", file=stderr)
-    return jobs, list(found.errors)
-
-
-def measure(
-    settings: Settings,
-    paths: Sequence[Path],
-    stderr: TextIO,
-    *,
-    use_cache: bool = True,
-    shard: tuple[int, int] | None = None,
-) -> tuple[list[FileMetrics], list[AnalysisError]]:
-    """Discover and measure; errors (unreadable, unparsable) are returned, never raised."""
-    jobs, found_errors = _discover_jobs(settings, paths, stderr)
-    if shard is not None:  # --shard K/N (issue 5): this CI job's stable slice of the files
-        from qualitygate.discovery.shard import select, select_errors
-
-        jobs = select(jobs, [file for file, _ in jobs], shard, settings.root)
-        found_errors = select_errors(found_errors, shard, settings.root)
-    run = _measure_cached if use_cache else _measure_jobs
-    outcomes = run(settings, jobs, stderr)
-    files = [o for o in outcomes if isinstance(o, FileMetrics)]
-    errors = [o for o in outcomes if isinstance(o, AnalysisError)] + found_errors
-    return files, errors
-
-
-def _measure_jobs(
-    settings: Settings, jobs: Sequence[tuple[Path, str]], stderr: TextIO
-) -> list[FileMetrics | AnalysisError]:
-    """Measure in a pool or serially; radon and the pool load only when a file needs measuring."""
-    if not jobs:
-        return []
-    from qualitygate.metrics.pool import default_workers, measure_all
-
-    workers = settings.jobs or default_workers()
-    bar = ProgressBar(stderr, len(jobs))
-    outcomes = measure_all(jobs, metric_options(settings), workers, bar.update if bar.enabled else None)
-    bar.close()
-    return outcomes
-
-
-def _measure_cached(
-    settings: Settings, jobs: Sequence[tuple[Path, str]], stderr: TextIO
-) -> list[FileMetrics | AnalysisError]:
-    """Reuse the cached metrics of unchanged files and measure the rest (issue 5)."""
-    from qualitygate.store.cache import MetricsCache, cache_dir
-
-    def warn(text: str) -> None:
-        print(f"qualitygate: warning: {text}", file=stderr)
-
-    cache = MetricsCache(cache_dir(settings.root), metric_options(settings), warn)
-    hits, misses = cache.split(jobs)
-    measured = _measure_jobs(settings, misses, stderr)
-    cache.record(misses, measured)
-    cache.save()
-    return hits + measured
-
-
 def gate(
     settings: Settings,
     files: Sequence[FileMetrics],
@@ -114,15 +43,20 @@ def gate(
     baseline: Baseline | None = None,
     base: tuple[BaseSide, DeltaOptions] | None = None,
     stderr: TextIO | None = None,
+    whole: bool = True,
 ) -> GateResult:
     """Thresholds (with per-path overrides), then inline suppressions, --diff (with the merge-base's
-    metrics when given: issue 14) and the baseline."""
+    metrics when given: issue 14) and the baseline. Only a ``whole`` run (not a --shard, which
+    holds a part of the files) builds the import graph; ``merge`` builds it from every shard."""
     thresholds = PathThresholds(settings.thresholds, settings.overrides, settings.root)
     violations: list[Violation] = []
     for file in files:
         violations.extend(evaluate(file, thresholds.for_path(file.path), settings.warning_rules))
     coverage, crap = coverage_stage(settings, files, thresholds.for_path, stderr or sys.stderr)  # issue 14
-    result = apply_suppressions(replace(build_result(files, violations + crap, errors), coverage=coverage))
+    graph, cycles = coupling_stage(settings, files, thresholds.for_path) if whole else (None, [])  # issue 15
+    honor = settings.honor_noqa
+    result = build_result(files, violations + crap + cycles, errors)
+    result = apply_suppressions(replace(result, coverage=coverage, coupling=graph), honor)
     if changed is not None:
         from qualitygate.gate.diff import apply as apply_diff
 
@@ -131,7 +65,7 @@ def gate(
             from qualitygate.gate.delta import apply as apply_delta
 
             # Suppressions again: --fail-on-worse adds findings an ignore comment may cover.
-            result = apply_suppressions(apply_delta(result, changed, base[0], thresholds.for_path, base[1]))
+            result = apply_suppressions(apply_delta(result, changed, base[0], thresholds.for_path, base[1]), honor)
     if baseline is not None:
         from qualitygate.gate.baseline import apply as apply_baseline
 
@@ -229,6 +163,7 @@ class CheckOptions(NamedTuple):
     fail_on_worse: bool = False  # --fail-on-worse (issue 14)
     worse_tolerance: float = 0.0  # --worse-tolerance (issue 14)
     view: View = View()  # -q, --statistics, --no-advice, --color: the text output (issue 16)
+    stdin: StdinSource | None = None  # ``check -``: measure this source instead of files (issue 16)
 
 
 DEFAULT_CHECK = CheckOptions()
@@ -246,15 +181,35 @@ def run_check(
     # Looked up per call, not bound at import: tests and embedders swap sys.stdout.
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     changed, recorded = adoption_inputs(settings, options)
-    files, errors = measure(settings, paths, stderr, use_cache=options.use_cache, shard=options.shard)
+    if options.stdin is not None:
+        files, errors = measure_stdin(settings, options.stdin)
+    else:
+        files, errors = measure(settings, paths, stderr, use_cache=options.use_cache, shard=options.shard)
     _warn_suppressions(files, stderr)
     base = _base_side(settings, changed, files, options, stderr) if changed is not None else None
-    result = gate(settings, files, errors, changed=changed, baseline=recorded, base=base, stderr=stderr)
+    result = gate(settings, files, errors, changed=changed, baseline=recorded, base=base, stderr=stderr,
+                  whole=options.shard is None)  # fmt: skip
+    _warn_unused(settings, result, options, stderr)
     result = add_suggestions(settings, result, options, stderr)
     write_outputs(result, outputs, stdout, report_context(settings, options.view))
-    if settings.track_history and options.shard is None:  # a shard is not the whole project
+    if settings.track_history and options.shard is None and options.stdin is None:  # not the whole project
         record_history(settings, result, stderr)
     return exit_code(result)
+
+
+def _warn_unused(settings: Settings, result: GateResult, options: CheckOptions, stderr: TextIO) -> None:
+    """``# qualitygate:`` comments that suppress nothing any more (issue 16), judged only on the
+    rules this run checked: a threshold set in the config or an override, QG005 with a coverage
+    file, QG010 with --fail-on-worse."""
+    set_keys = {key for override in settings.overrides for key, _ in override.values}
+    checked = {rule.code for rule in RULES
+               if getattr(settings.thresholds, rule.setting, None) or rule.setting in set_keys}  # fmt: skip
+    if not settings.coverage_file:
+        checked.discard("QG005")
+    if options.fail_on_worse and options.diff_ref:
+        checked.add(WORSE_RULE)
+    for line in unused_suppressions(result.files, result.suppressed, frozenset(checked)):
+        print(line, file=stderr)
 
 
 def _suggest_context(settings: Settings, use_cache: bool) -> SuggestContext:
@@ -286,13 +241,15 @@ def run_suggest(
     use_cache: bool = True,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    apply_unverified: bool = False,
 ) -> int:
     """The ``suggest`` command: measure and gate, then write or apply the verified AI rewrites."""
     from qualitygate.suggestions.command import run_suggest as suggest
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     result = _measured_and_gated(settings, paths, stderr, use_cache)
-    return suggest(result, _suggest_context(settings, use_cache), apply, output, (stdout, stderr))
+    context = _suggest_context(settings, use_cache)
+    return suggest(result, context, apply, output, (stdout, stderr), apply_unverified)
 
 
 def _measured_and_gated(
@@ -324,10 +281,10 @@ def run_merge(
     settings: Settings, reports: Sequence[Path], outputs: Sequence[OutputSpec], stdout: TextIO | None = None
 ) -> int:
     """The ``merge`` command: shard reports -> one verdict in any format (issue 5)."""
-    from qualitygate.gate.merge import merge_files
+    from qualitygate.gate.merge import merge_files, merged_cycles
 
     stdout = stdout or sys.stdout
-    result = _merged_advice(settings, merge_files(reports))
+    result = _merged_advice(settings, merged_cycles(settings, merge_files(reports)))
     write_outputs(result, outputs, stdout, report_context(settings))
     if settings.track_history:  # the merged result is the whole project, unlike each shard
         record_history(settings, result, sys.stderr)

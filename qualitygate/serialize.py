@@ -9,6 +9,7 @@ from qualitygate.models import (
     AnalysisError,
     Change,
     ChangeStatus,
+    Coupling,
     Dependencies,
     FileMetrics,
     FixedOffender,
@@ -16,7 +17,9 @@ from qualitygate.models import (
     FunctionMetrics,
     GateResult,
     Halstead,
+    ImportRecord,
     Metric,
+    ModuleCoupling,
     RawMetrics,
     Scope,
     Severity,
@@ -50,17 +53,18 @@ def file_to_dict(file: FileMetrics) -> dict[str, Any]:
         },
         "functions": [f._asdict() for f in file.functions],
         "suppressions": [_suppression_to_dict(s) for s in file.suppressions],
+        "imports": [r._asdict() | {"names": list(r.names)} for r in file.imports],  # issue 15
     }
 
 
 def _suppression_to_dict(s: Suppression) -> dict[str, Any]:
     return {"line": s.line, "scope": s.scope.value, "names": list(s.names), "target": s.target,
-            "problem": s.problem}  # fmt: skip
+            "problem": s.problem, "kind": s.kind}  # fmt: skip
 
 
 def _suppression_from_dict(data: dict[str, Any]) -> Suppression:
     return Suppression(data["line"], Scope(data["scope"]), tuple(data["names"]), data["target"],
-                       data["problem"])  # fmt: skip
+                       data["problem"], data.get("kind", "qualitygate"))  # fmt: skip
 
 
 def violation_to_dict(v: Violation) -> dict[str, Any]:
@@ -70,6 +74,7 @@ def violation_to_dict(v: Violation) -> dict[str, Any]:
         "metric": v.metric.value,
         "path": v.path,
         "line": v.line,
+        "column": v.column,
         "end_line": v.end_line,
         "symbol": v.symbol,
         "value": v.value,
@@ -104,6 +109,8 @@ def to_dict(result: GateResult, *, with_files: bool = True) -> dict[str, Any]:
         "changes": list(map(change_to_dict, result.changes)),
         # With coverage_file only (issue 14), so a report without one stays as it was.
         **({"coverage": [c._asdict() for c in result.coverage]} if result.coverage else {}),
+        # The local import graph (issue 15); not in a --shard report, whose files are a part.
+        **({"coupling": coupling_to_dict(result.coupling)} if result.coupling is not None else {}),
     }
 
 
@@ -121,7 +128,30 @@ def file_from_dict(data: dict[str, Any]) -> FileMetrics:
         ),
         functions=_functions(data["functions"]),
         suppressions=tuple(_suppression_from_dict(s) for s in data.get("suppressions", ())),
+        imports=tuple(import_from_dict(i) for i in data.get("imports", ())),
     )
+
+
+def import_from_dict(data: dict[str, Any]) -> ImportRecord:
+    """One import statement; TypeError for a value of the wrong type (a hand-edited shard)."""
+    record = ImportRecord(data["line"], data["level"], data["module"], tuple(data["names"]),
+                          data["type_checking"])  # fmt: skip
+    texts = (record.module, *record.names)
+    if not (type(record.line) is int and type(record.level) is int and type(record.type_checking) is bool
+            and all(type(t) is str for t in texts)):  # fmt: skip
+        raise TypeError("an import record holds a value of the wrong type")
+    return record
+
+
+def coupling_to_dict(coupling: Coupling) -> dict[str, Any]:
+    """The local import graph as the report writes it (issue 15)."""
+    return {"modules": [m._asdict() for m in coupling.modules], "cycles": [list(c) for c in coupling.cycles]}
+
+
+def coupling_from_dict(data: dict[str, Any]) -> Coupling:
+    """Inverse of ``coupling_to_dict``."""
+    modules = tuple(ModuleCoupling(**m) for m in data["modules"])
+    return Coupling(modules, tuple(tuple(c) for c in data["cycles"]))
 
 
 def _functions(items: list[dict[str, Any]]) -> tuple[FunctionMetrics, ...]:
@@ -163,6 +193,7 @@ def violation_from_dict(data: dict[str, Any]) -> Violation:
         severity=Severity(data.get("severity", "error")),
         baseline_value=data.get("baseline_value"),
         base_value=data.get("base_value"),
+        column=data.get("column", 1),
     )
 
 
@@ -182,6 +213,7 @@ def from_dict(data: dict[str, Any]) -> GateResult:
         suggestions=tuple(suggestion_from_dict(s) for s in data.get("suggestions", ())),
         changes=tuple(change_from_dict(c) for c in data.get("changes", ())),
         coverage=tuple(coverage_from_dict(c) for c in data.get("coverage", ())),
+        coupling=coupling_from_dict(data["coupling"]) if "coupling" in data else None,
     )
 
 
@@ -199,7 +231,7 @@ def coverage_from_dict(data: dict[str, Any]) -> FunctionCoverage:
     """One function's coverage (issue 14); TypeError for a value of the wrong type, so that a
     hand-edited shard report is refused by ``merge`` rather than formatted."""
     record = FunctionCoverage(**data)
-    texts, counts, fractions = record[:2], record[2:7], record[7:]
+    texts, counts, fractions = record[:2], (*record[2:7], record.column), record[7:9]
     if not (all(type(t) is str for t in texts) and all(type(n) is int for n in counts)
             and all(x is None or type(x) in (int, float) for x in fractions)):  # fmt: skip
         raise TypeError("a coverage record holds a value of the wrong type")
@@ -232,6 +264,7 @@ def suggestion_to_dict(s: Suggestion) -> dict[str, Any]:
         "verified": s.verified,
         "before": dict(s.before),
         "after": dict(s.after),
+        "evidence": dict(s.evidence),  # issue 13: what was checked; {} for rule advice
     }
 
 
@@ -248,4 +281,5 @@ def suggestion_from_dict(data: dict[str, Any]) -> Suggestion:
         verified=data["verified"],
         before=tuple(data["before"].items()),
         after=tuple(data["after"].items()),
+        evidence=tuple(data.get("evidence", {}).items()),
     )

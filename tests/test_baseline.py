@@ -78,7 +78,7 @@ def test_a_worse_offender_fails_and_says_what_was_recorded(cli, repo) -> None:
     (v,) = result.json()["violations"]
     assert (v["symbol"], v["value"], v["baseline_value"]) == ("f", 13, 12)
     text = cli("check", cwd=repo.root).out
-    assert "pkg/core.py:1: QG001 f cyclomatic_complexity 13 > 10 (worse than the baseline's 12)" in text
+    assert "pkg/core.py:1:1: QG001 f cyclomatic_complexity 13 > 10 (worse than the baseline's 12)" in text
 
 
 def test_an_offender_no_worse_passes_even_after_moving_down_the_file(cli, repo) -> None:

@@ -12,6 +12,8 @@ from qualitygate.metrics import source as source_module
 
 from .conftest import STDLIB, subprocess_env
 
+pytestmark = pytest.mark.crossversion  # also run on every other supported Python (.ci/run)
+
 # Cyclomatic complexity 10 (radon: 1 + nine `if`s) and 11 (ten `if`s).
 CC10 = "def f(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(9)) + "    return -1\n"
 CC11 = "def g(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(10)) + "    return -1\n"
@@ -58,9 +60,9 @@ def test_text_output_groups_and_summarises(project, cli) -> None:
     result = cli("check", "--threshold", "0", cwd=root)
     assert result.code == 1
     lines = result.out.splitlines()
-    assert lines[0] == "a.py:1: QG001 h cyclomatic_complexity 11 > 10"
+    assert lines[0] == "a.py:1:1: QG001 h cyclomatic_complexity 11 > 10"  # path:line:col:
     assert lines[1].startswith("    suggestion: cyclomatic complexity 11 > 10: ")  # issue 6
-    assert lines[3] == "b.py:1: QG001 g cyclomatic_complexity 11 > 10"
+    assert lines[3] == "b.py:1:1: QG001 g cyclomatic_complexity 11 > 10"
     assert lines[-1].startswith("qualitygate FAILED: 2 files, 2 functions, 2 violations")
     assert "\033[" not in result.out  # no colour when not a TTY
 

@@ -18,6 +18,8 @@ import pytest
 
 from qualitygate.metrics.cognitive import cognitive_complexities
 
+pytestmark = pytest.mark.crossversion  # also run on every other supported Python (.ci/run)
+
 CASES = Path(__file__).parent / "cases" / "cognitive"
 EXPECTATION = re.compile(r"^\s*#\s*cognitive:\s*(\d+)\s*$")
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef

@@ -8,6 +8,8 @@ import pytest
 from qualitygate.config import KEYS, Settings, find_config, load_settings, settings_fields
 from qualitygate.errors import ConfigError
 
+pytestmark = pytest.mark.crossversion  # also run on every other supported Python (.ci/run)
+
 
 def test_every_key_is_a_settings_field() -> None:
     assert set(KEYS) <= set(settings_fields())

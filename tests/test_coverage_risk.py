@@ -208,7 +208,7 @@ def test_crap_threshold_30_fails_only_the_uncovered_complex_function(cli: Cli, c
     assert violation["message"] == "CRAP score 72 > 30 (line coverage 0%, cyclomatic complexity 8)"
     assert result.json()["summary"]["by_metric"]["crap_score"] == 1
     text = check(cli, copy)
-    assert "pkg/risky.py:1: QG005 untested crap_score 72 > 30 (line coverage 0%, cyclomatic complexity 8)" in text.out
+    assert "pkg/risky.py:1:1: QG005 untested crap_score 72 > 30 (line coverage 0%, cyclomatic complexity 8)" in text.out
     assert ("coverage: 5 functions in 1 file matched; worst CRAP score 72 (pkg/risky.py:1 untested, "
             "line coverage 0%)") in text.out  # fmt: skip
     assert "add tests that run its uncovered lines" in text.out  # the advisor's suggestion

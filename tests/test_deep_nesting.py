@@ -29,6 +29,8 @@ from qualitygate.models import AnalysisError, FileMetrics
 
 from .conftest import subprocess_env
 
+pytestmark = pytest.mark.crossversion  # also run on every other supported Python (.ci/run)
+
 T = TypeVar("T")
 DEPTH = 500
 

@@ -135,7 +135,7 @@ def test_text_output_marks_information_only_offenders(cli, repo) -> None:
     _branch(repo)
     result = cli("check", "--diff", "main", cwd=repo.root)
     assert result.code == 0
-    assert "pkg/legacy.py:1: QG001 info old cyclomatic_complexity 11 > 10 (not changed since the --diff base; not gated)" in result.out
+    assert "pkg/legacy.py:1:1: QG001 info old cyclomatic_complexity 11 > 10 (not changed since the --diff base; not gated)" in result.out
     assert "0 violations, 1 not changed (info), 0 errors" in result.out
 
 

@@ -12,6 +12,8 @@ from qualitygate.paths import display_path
 
 from .conftest import STDLIB
 
+pytestmark = pytest.mark.crossversion  # also run on every other supported Python (.ci/run)
+
 TREE = {
     ".gitignore": "gen/\n/top_only.py\n",
     "a.py": "",

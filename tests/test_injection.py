@@ -254,7 +254,8 @@ def test_text_format_lines_are_not_commands(hostile: Path) -> None:
     assert run.code == 1, run.err
     assert_one_line_each(run.out + run.err)
     assert commands(run.out) == [] and commands(run.err) == []
-    named = {unspell(m.group(1)) for m in re.finditer(r"^(.*):\d+: (?:QG\d{3}|error) ", run.out, re.M)}
+    # path:line:col: for violations, path:line: for errors (issue 16).
+    named = {unspell(m.group(1)) for m in re.finditer(r"^(.*?):\d+(?::\d+)?: (?:QG\d{3}|error) ", run.out, re.M)}
     assert named == NAMES
     warned = {unspell(m.group(1)) for m in re.finditer(r"^(.*):\d+: warning: ", run.err, re.M)}
     assert warned == set(HOSTILE)

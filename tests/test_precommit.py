@@ -112,7 +112,7 @@ def test_hook_fails_on_a_tangled_file(hook_repo: Path, user_repo: Path) -> None:
     out = done.stdout + done.stderr
     assert done.returncode == 1, out
     assert "qualitygate" in out and "Failed" in out
-    assert "tangled.py:1: QG001" in out
+    assert "tangled.py:1:1: QG001" in out
     assert "clean.py:" not in out.replace("tangled.py", "")
 
 
@@ -172,7 +172,7 @@ def test_a_file_named_like_an_option_is_measured_not_obeyed(hook_repo: Path, use
     done = run_hook(hook_repo, user_repo, pre_commit_home, None)
     out = done.stdout + done.stderr
     assert done.returncode == 1, out
-    assert "tangled.py:1: QG001" in out  # the fake config did not switch the rule off
+    assert "tangled.py:1:1: QG001" in out  # the fake config did not switch the rule off
     assert (user_repo / "--format=json:bad.py").read_text(encoding="utf-8") == CLEAN  # not a report
     assert not (user_repo / "bad.py").exists()
 

@@ -15,6 +15,8 @@ from qualitygate.metrics.analyze import MetricOptions, measure_source
 
 from .conftest import TimeUp, stdlib_files, time_limit
 
+pytestmark = pytest.mark.crossversion  # also run on every other supported Python (.ci/run)
+
 # Every stdlib file (tests excluded) up to 60 kB: ~600 files, real code nobody here wrote.
 FILES = stdlib_files(limit_bytes=60_000)
 OPTIONS = MetricOptions(enable_dependency_analysis=False)

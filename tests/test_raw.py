@@ -18,6 +18,8 @@ from qualitygate.models import RawMetrics
 
 from .conftest import STDLIB, TimeUp, stdlib_files, time_limit
 
+pytestmark = pytest.mark.crossversion  # also run on every other supported Python (.ci/run)
+
 # Every stdlib file (tests excluded) up to 30 kB: ~620 files of real code, ~10 s of radon on
 # this 2-core machine. radon is quadratic in a statement's length (24 s on html/entities.py), so
 # of the bigger files only some chosen for what they hold are compared here; all 1,790 stdlib

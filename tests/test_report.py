@@ -10,14 +10,14 @@ import threading
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
 from qualitygate.site.markdown_docs import code, module_name, page_name
 from qualitygate.store.cache import ENV_VAR
 
-from .gitrepo import branchy, nested
+from .gitrepo import GitRepo, branchy, nested
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
 TRACK = "[tool.qualitygate]\ntrack_history = true\n"
@@ -188,12 +188,94 @@ def test_in_a_real_browser_the_payload_is_text(xss_project: Path, cli, tmp_path:
     dom = _chromium("--dump-dom", "--virtual-time-budget=2000", url).stdout
     assert "qualitygate report" in dom
     assert "<img" not in dom.lower()  # no element was made from the folder name or the docstrings
-    assert f"{html.escape(PAYLOAD, quote=False)}/mod.py" in dom  # the path shows as text
+    assert f"{html.escape(PAYLOAD, quote=False)}/<wbr>mod.py" in dom  # the path shows as text
     assert dom.count('<svg class="chart"') == 4
     assert 'aria-sort="descending"' not in dom  # nothing sorted before a click
-    shot = tmp_path / "report.png"
-    _chromium(f"--screenshot={shot}", "--window-size=1400,2000", url)
-    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
+
+
+# Runs in the outer page once the framed report has loaded, and writes what the report's layout
+# came to onto the outer body: its scroll size, each chart's box, and any element that reaches
+# past the right edge outside a sideways-scrolling table wrapper.
+LAYOUT_PROBE = """<script>
+var frame = document.getElementById("report");
+frame.onload = function () {
+  var doc = frame.contentDocument, root = doc.documentElement, edge = root.clientWidth + 0.5;
+  function box(el) { var r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }
+  var outside = Array.prototype.filter.call(doc.querySelectorAll("body *"), function (el) {
+    return !el.closest(".scroll") && el.getBoundingClientRect().right > edge;
+  });
+  document.body.setAttribute("data-layout", JSON.stringify({
+    width: root.scrollWidth, height: root.scrollHeight,
+    charts: Array.prototype.map.call(doc.querySelectorAll("svg.chart"), box),
+    outside: outside.map(function (el) { return el.tagName + "." + el.getAttribute("class"); })
+  }));
+};
+</script>"""
+
+
+def _framed(report: Path, width: int, out: Path) -> Path:
+    """The report in a frame exactly ``width`` px wide, with the layout probe. Headless Chromium
+    never makes its window narrower than 500 px (a 390 px window lays the page out at 500 and
+    crops the screenshot), so the frame, not the window, sets the width the page sees."""
+    page = html.escape(report.read_text(encoding="utf-8"), quote=True)
+    out.write_text(
+        "<!DOCTYPE html><html><head><style>body { margin: 0; overflow: hidden }"
+        " iframe { border: 0; display: block }</style></head>"
+        f'<body><iframe id="report" width="{width}" height="2000" srcdoc="{page}"></iframe>'
+        f"{LAYOUT_PROBE}</body></html>",
+        encoding="utf-8",
+    )
+    return out
+
+
+def _layout(page: Path, width: int) -> dict[str, Any]:
+    dom = _chromium("--dump-dom", f"--window-size={width},2000", "--virtual-time-budget=3000", page.as_uri()).stdout
+    found = re.search(r'<body data-layout="([^"]*)"', dom)
+    assert found, dom[-2000:]
+    layout: dict[str, Any] = json.loads(html.unescape(found[1]))
+    return layout
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+DEEP = "src/a_package_with_a_long_name/and_a_subpackage/module_with_a_rather_long_name.py"
+
+
+@pytest.fixture
+def history_repo(tmp_path: Path, cli) -> tuple[Path, str]:
+    """A git repository with three commits, each checked with history on: trends with commits,
+    and 30 offenders in a deep path (the rows a phone used to wrap a letter or two per line)."""
+    repo = GitRepo(tmp_path / "repo")
+    for n in range(3):
+        deep = "".join(branchy(f"handler_number_{i}", 6 + (i + n) % 10) for i in range(30))
+        repo.write({"pyproject.toml": TRACK, "src/short.py": nested("f", 2 + n), DEEP: deep}).commit(f"c{n}")
+        cli("check", cwd=repo.root)
+    return repo.root, repo.git("rev-parse", "HEAD").strip()[:7]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_in_a_real_browser_the_page_fits_a_phone_and_a_desktop(history_repo, cli, tmp_path: Path) -> None:
+    root, head = history_repo
+    cli("report", "-o", "out", cwd=root)
+    report = root / "out" / "metrics_report.html"
+    dom = _chromium("--dump-dom", "--virtual-time-budget=2000", report.as_uri()).stdout
+    assert re.search(rf"<tspan [^>]*>{head}</tspan>", dom)  # the x-axis names the last commit
+    for width in (390, 1400):
+        page = _framed(report, width, tmp_path / f"framed-{width}.html")
+        shot = tmp_path / f"report-{width}.png"
+        _chromium(f"--screenshot={shot}", f"--window-size={width},2000", "--virtual-time-budget=3000", page.as_uri())
+        assert _png_size(shot) == (width, 2000) and shot.stat().st_size > 40_000  # drawn, not blank
+        layout = _layout(page, width)
+        assert layout["width"] <= width and layout["outside"] == []  # nothing runs off the side
+        assert len(layout["charts"]) == 4 and all(right <= width for _, _, right, _ in layout["charts"])
+        rows = len({round(top) for _, top, _, _ in layout["charts"]})
+        assert rows == (4 if width == 390 else 2)  # stacked on a phone, two by two on a desktop
+        # About 10,400 and 6,200 px today; the page that wrapped paths a letter at a time was 57,600 at 390.
+        assert layout["height"] < (13_000 if width == 390 else 8_000), layout["height"]
 
 
 def _page_requests(page: Path, log: Path) -> set[str]:

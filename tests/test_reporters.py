@@ -22,6 +22,8 @@ from qualitygate.outputs.markdown import summary
 from . import reporter_fixtures as fx
 from .conftest import SCHEMAS, CliResult
 
+pytestmark = pytest.mark.crossversion  # also run on every other supported Python (.ci/run)
+
 GOLDEN = Path(__file__).parent / "golden"
 SUFFIX = {"junit": "xml", "github": "txt", "markdown": "md", "sarif": "sarif", "gitlab": "json",
           "text": "txt", "json": "json"}  # fmt: skip
@@ -189,7 +191,7 @@ def test_sarif_results_carry_level_region_and_escaped_uri() -> None:
     location = odd["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "odd%2C%20name%3A%20100%25.py"
     assert unquote(location["artifactLocation"]["uri"]) == fx.ODD_PATH
-    assert location["region"] == {"startLine": 1, "endLine": 12}
+    assert location["region"] == {"startLine": 1, "startColumn": 1, "endLine": 12}
     levels = {r["ruleId"]: r["level"] for r in results}
     assert levels["QG004"] == "warning" and levels["QG001"] == "error"
 

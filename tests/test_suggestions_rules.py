@@ -204,7 +204,7 @@ def test_text_prints_the_advice_under_its_violation(
                     "proc.py": PROCESS})  # fmt: skip
     result = cli("check", ".", cwd=root)
     lines = result.out.splitlines()
-    index = lines.index("proc.py:1: QG002 process cognitive_complexity 10 > 5")
+    index = lines.index("proc.py:1:1: QG002 process cognitive_complexity 10 > 5")
     assert lines[index + 1].startswith("    suggestion: cognitive complexity 10 > 5: the `for` at line 5")
 
 

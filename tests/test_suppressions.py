@@ -11,6 +11,8 @@ from qualitygate.serialize import file_from_dict, file_to_dict, from_dict, to_di
 
 from .gitrepo import CONFIG, GitRepo, branchy, nested
 
+pytestmark = pytest.mark.crossversion  # also run on every other supported Python (.ci/run)
+
 CC11 = branchy("f", 10)  # QG001 only
 COG21 = nested("f", 6)  # QG002 only
 BOTH = branchy("f", 10).replace("    return -1\n", "") + nested("_", 6).split("\n", 1)[1]

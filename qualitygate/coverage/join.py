@@ -122,4 +122,4 @@ def _record(path: str, func: FunctionMetrics, executable: int, covered: int) -> 
     fraction = covered / executable if executable else None
     crap = None if fraction is None else crap_score(func.cyclomatic_complexity, fraction)
     return FunctionCoverage(path, func.id, func.lineno, func.end_lineno, func.cyclomatic_complexity,
-                            executable, covered, fraction, crap)  # fmt: skip
+                            executable, covered, fraction, crap, func.column or 1)  # fmt: skip

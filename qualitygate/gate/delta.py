@@ -316,4 +316,4 @@ def _worse_violation(rule: Rule, path: str, new: FunctionMetrics, before: float,
     label = rule.metric.value.replace("_", " ")
     message = f"{label} {format_number(after)}, was {format_number(before)} at the merge-base"
     return Violation(WORSE_RULE, rule.metric, path, new.lineno, new.end_lineno, new.id, after, limit,
-                     message, Severity.ERROR, base_value=before)  # fmt: skip
+                     message, Severity.ERROR, base_value=before, column=new.column or 1)  # fmt: skip

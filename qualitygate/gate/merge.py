@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from qualitygate.config import Settings
 from qualitygate.errors import UsageError
 from qualitygate.gate.result import build_result
 from qualitygate.models import AnalysisError, Change, FileMetrics, GateResult, Violation
@@ -70,7 +71,7 @@ VIOLATION_LISTS = ("violations", "suppressed", "baselined", "informational", "pr
 def _violation_ok(v: Violation) -> bool:
     texts = (v.path, v.rule, v.symbol, v.message)
     recorded = [value for value in (v.baseline_value, v.base_value) if value is not None]
-    return _all_str(texts) and _all_lines(v.line, v.end_line) and _finite(v.value, v.threshold, *recorded)
+    return _all_str(texts) and _all_lines(v.line, v.end_line, v.column) and _finite(v.value, v.threshold, *recorded)
 
 
 def _error_ok(error: AnalysisError) -> bool:
@@ -109,10 +110,10 @@ def merge_results(reports: Sequence[tuple[Path, GateResult]]) -> GateResult:
     violations = _once(v for _, result in reports for v in result.violations)
     errors = _once(e for _, result in reports for e in result.errors)
     merged = build_result(files, violations, errors)
-    rest = {
+    rest: dict[str, Any] = {
         name: _by_path(_once(item for _, result in reports for item in getattr(result, name)))
         for name in (f.name for f in dataclasses.fields(GateResult))
-        if name not in ("files", "violations", "errors")
+        if name not in ("files", "violations", "errors", "coupling")  # no shard has the whole graph
     }
     return dataclasses.replace(merged, **rest)
 
@@ -134,3 +135,31 @@ def merge_files(paths: Sequence[Path]) -> GateResult:
     if not paths:
         raise UsageError("merge: give at least one JSON report")
     return merge_results([(path, load_report(path)) for path in paths])
+
+
+def merged_cycles(settings: Settings, merged: GateResult) -> GateResult:
+    """The import graph and QG008 from every shard's files (issue 15): a shard holds only a part of
+    the graph, so ``check --shard`` leaves both out and the merge gives what one run would, with
+    the inline suppressions and the baseline file of the working folder applied to the cycles."""
+    from qualitygate.gate.coupling import CYCLE_RULE, coupling_stage
+    from qualitygate.gate.suppressions import apply as apply_suppressions
+    from qualitygate.gate.thresholds import PathThresholds
+
+    thresholds = PathThresholds(settings.thresholds, settings.overrides, settings.root)
+    graph, found = coupling_stage(settings, merged.files, thresholds.for_path)
+    part = _baselined(settings, apply_suppressions(build_result(merged.files, found, ()), settings.honor_noqa))
+    lists: dict[str, Any] = {name: _by_path([*(v for v in getattr(merged, name) if v.rule != CYCLE_RULE),
+                                             *getattr(part, name)]) for name in VIOLATION_LISTS}  # fmt: skip
+    lists["violations"] = build_result((), lists["violations"], ()).violations
+    fixed = [f for f in merged.fixed if f.rule != CYCLE_RULE] + [f for f in part.fixed if f.rule == CYCLE_RULE]
+    lists["fixed"] = tuple(sorted(fixed, key=lambda f: (f.path, f.symbol, f.rule)))
+    return dataclasses.replace(merged, coupling=graph, **lists)
+
+
+def _baselined(settings: Settings, part: GateResult) -> GateResult:
+    """``part`` with the baseline file applied, as ``check`` applies it when the file is there."""
+    from qualitygate.gate.baseline import apply, baseline_path, load
+
+    target = baseline_path(settings.root, settings.baseline)
+    recorded = load(target) if target.is_file() else None
+    return part if recorded is None else apply(part, recorded, settings.root)

@@ -54,6 +54,11 @@ class Rule(NamedTuple):
         """True when the value comes from the coverage file, not from the source (issue 14)."""
         return self.metric is Metric.CRAP
 
+    @property
+    def needs_graph(self) -> bool:
+        """True when the value comes from the import graph of the whole run (issue 15)."""
+        return self.metric is Metric.IMPORT_CYCLE
+
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -95,6 +100,17 @@ RULES: tuple[Rule, ...] = (
         "complex code that the tests do not run is risky to change. Cover the function with tests "
         "(fully covered, its score is its complexity), or split it.",
     ),
+    # QG006 and QG007 are kept for the class rules of the same issue (issue 15, item 2).
+    Rule(
+        "QG008", "import-cycle", Metric.IMPORT_CYCLE, Scope.FILE,
+        "forbid_import_cycles", True,
+        "Local modules import each other in a cycle",
+        "Modules of the project import each other in a cycle (a strongly connected component of "
+        "the local import graph, found with Tarjan's algorithm; imports under `if TYPE_CHECKING:` "
+        "do not count). A cycle makes import order matter and the modules impossible to "
+        "understand or reuse apart. Move what both need into a third module, import lazily "
+        "where it is used, or invert the dependency.",
+    ),
 )  # fmt: skip
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
@@ -105,7 +121,7 @@ WARNING_NAMES = frozenset(
 )
 # The rules ``evaluate`` checks on the measured metrics; QG005 needs the coverage file, so
 # ``coverage_violations`` checks it (issue 14).
-SOURCE_RULES = tuple(rule for rule in RULES if not rule.needs_coverage)
+SOURCE_RULES = tuple(rule for rule in RULES if not rule.needs_coverage and not rule.needs_graph)
 COVERAGE_RULES = frozenset(rule.code for rule in RULES if rule.needs_coverage)
 
 
@@ -125,11 +141,17 @@ class Thresholds(NamedTuple):
     maintainability_threshold: float | None = DEFAULT_MAINTAINABILITY
     function_maintainability_threshold: float | None = DEFAULT_FUNCTION_MAINTAINABILITY
     crap_threshold: float | None = DEFAULT_CRAP  # 0 is off too: every score is at least 1
+    forbid_import_cycles: bool | None = None  # QG008: None or false is off (issue 15)
 
 
 @functools.lru_cache(maxsize=16)  # one run asks once per file with the same warning_rules
 def _severities(warning_rules: frozenset[str]) -> dict[str, Severity]:
     return {rule.code: _severity(rule, warning_rules) for rule in RULES}
+
+
+def severity_of(code: str, warning_rules: Iterable[str]) -> Severity:
+    """A rule's severity under ``warning_rules`` (for rules checked outside ``evaluate``)."""
+    return _severities(frozenset(warning_rules))[code]
 
 
 def _severity(rule: Rule, warning_rules: frozenset[str]) -> Severity:
@@ -192,7 +214,7 @@ def _function_violations(rule: Rule, file: FileMetrics, threshold: float, severi
     label, limit = _message_parts(rule, threshold)  # once per file and rule, not per function
     return [
         Violation(code, metric, path, func.lineno, func.end_lineno, func.id, value,
-                  threshold, label + format_number(value) + limit, severity)
+                  threshold, label + format_number(value) + limit, severity, column=func.column or 1)
         for func, value in zip(failing, map(value_of, failing), strict=True)
     ]  # fmt: skip
 
@@ -216,5 +238,6 @@ def coverage_violations(
                f"cyclomatic complexity {record.cyclomatic_complexity})")  # fmt: skip
         found.append(Violation(rule.code, rule.metric, record.path, record.line, record.end_line,
                                record.symbol, record.crap, threshold,
-                               label + format_number(record.crap) + limit + why, severity))  # fmt: skip
+                               label + format_number(record.crap) + limit + why, severity,
+                               column=record.column))  # fmt: skip
     return found

@@ -34,9 +34,14 @@ def rule_codes(names: Sequence[str]) -> frozenset[str] | None:
     return frozenset(code for name in names for code in _NAMES.get(_normal(name), ()))
 
 
+NOQA_RULE = "QG001"  # what a noqa comment naming C901 covers: mccabe's C901 is cyclomatic complexity
+
+
 def _covers(s: Suppression, v: Violation) -> bool:
     if s.problem:
         return False
+    if s.kind == "noqa":
+        return v.rule == NOQA_RULE and v.line == s.target
     codes = rule_codes(s.names)
     if codes is not None and v.rule not in codes:
         return False
@@ -47,9 +52,19 @@ def _covers(s: Suppression, v: Violation) -> bool:
     return function_rule and v.line == s.target
 
 
-def apply(result: GateResult) -> GateResult:
+def _honored(files: Iterable[FileMetrics], honor_noqa: bool) -> dict[str, tuple[Suppression, ...]]:
+    """Per path, the suppressions that apply: ``# noqa`` ones only while ``honor_noqa`` is on."""
+    found = {}
+    for f in files:
+        kept = f.suppressions if honor_noqa else tuple(s for s in f.suppressions if s.kind != "noqa")
+        if kept:
+            found[f.path] = kept
+    return found
+
+
+def apply(result: GateResult, honor_noqa: bool = True) -> GateResult:
     """Move every violation an applicable suppression covers into ``result.suppressed``."""
-    by_path = {f.path: f.suppressions for f in result.files if f.suppressions}
+    by_path = _honored(result.files, honor_noqa)
     if not by_path:
         return result
     kept: list[Violation] = []
@@ -60,11 +75,41 @@ def apply(result: GateResult) -> GateResult:
     return replace(result, violations=tuple(kept), suppressed=(*result.suppressed, *suppressed))
 
 
+def unused(files: Iterable[FileMetrics], suppressed: Iterable[Violation], checked: frozenset[str]) -> list[str]:
+    """One warning per ``# qualitygate:`` comment that exempts none of ``suppressed`` (the
+    offenders set aside in this run), as complexipy lists them: it can go. Only comments whose
+    rules were all ``checked`` in this run are judged (a QG005 one needs the coverage file, a
+    QG010 one --fail-on-worse); ``# noqa`` comments may serve other linters, so they are not."""
+    by_path: dict[str, list[Violation]] = {}
+    for v in suppressed:
+        by_path.setdefault(v.path, []).append(v)
+    found = []
+    for file in files:
+        offenders = by_path.get(file.path, ())
+        for s in file.suppressions:
+            if s.kind != "qualitygate" or s.problem or not _judged(s, checked):
+                continue
+            if not any(_covers(s, v) for v in offenders):
+                what = "ignore-file" if s.scope is Scope.FILE else "ignore"
+                found.append(f"{file.path}:{s.line}: warning: qualitygate {what} suppresses nothing: "
+                             "no offender it names is over its threshold; remove the comment")  # fmt: skip
+    return found
+
+
+def _judged(s: Suppression, checked: frozenset[str]) -> bool:
+    """Whether this run checked what ``s`` names: every rule it names (none when all names are
+    unknown, which ``warnings`` reports), or for a bare ``ignore`` the threshold rules."""
+    codes = rule_codes(s.names)
+    return bool(checked) if codes is None else bool(codes) and codes <= checked
+
+
 def warnings(files: Iterable[FileMetrics]) -> list[str]:
     """One line per misplaced suppression and per unknown name, naming the file and line."""
     found = []
     for file in files:
         for s in file.suppressions:
+            if s.kind == "noqa":  # read only for its C901; the rest of the comment is not ours
+                continue
             where = f"{file.path}:{s.line}: warning:"
             if s.problem:
                 found.append(f"{where} qualitygate suppression ignored: {s.problem}")

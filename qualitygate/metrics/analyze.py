@@ -10,10 +10,11 @@ from pathlib import Path
 from radon.metrics import mi_compute
 
 from qualitygate.metrics.cognitive import cognitive_complexities
+from qualitygate.metrics.complete_halstead import function_maintainability
 from qualitygate.metrics.deep import NoDeepStack, call_with_deep_stack
 from qualitygate.metrics.dependencies import classify
 from qualitygate.metrics.options import MetricOptions  # re-exported: defined apart for the cache
-from qualitygate.metrics.radon_walk import radon_metrics
+from qualitygate.metrics.radon_walk import RadonMetrics, radon_metrics
 from qualitygate.metrics.raw import RawAnalysis, analyze_raw
 from qualitygate.metrics.source import SourceError, decode, read_source
 from qualitygate.metrics.structure import FunctionInfo, walk_structure
@@ -30,7 +31,7 @@ from qualitygate.models import (
 
 
 def maintainability(volume: float, complexity: int, raw: RawMetrics) -> float:
-    """radon's MI with multi-line strings counted as comments (``mi_visit(code, multi=True)``)."""
+    """The file's MI: radon's, with multi-line strings counted as comments (``mi_visit(code, multi=True)``)."""
     comment_lines = raw.comments + raw.multi
     percent = comment_lines / float(raw.sloc) * 100 if raw.sloc else 0
     return float(mi_compute(volume, complexity, raw.lloc, percent))
@@ -54,14 +55,15 @@ def _raw_counts(source: str) -> RawAnalysis:
 
 def _function_metrics(
     info: FunctionInfo,
-    complexity: int,
+    radon: RadonMetrics,
     cognitive: int,
-    volume: float,
     raw: RawAnalysis,
     function_id: str,
 ) -> FunctionMetrics:
     node = info.node
     end = node.end_lineno or node.lineno
+    complexity, volume = radon.complexity[node], radon.volume[node]
+    complete = radon.complete_volume[node]
     return FunctionMetrics(
         name=node.name,
         qualname=info.qualname,
@@ -69,15 +71,21 @@ def _function_metrics(
         end_lineno=end,
         cyclomatic_complexity=complexity,
         cognitive_complexity=cognitive,
-        maintainability_index=maintainability(volume, complexity, raw.span(node.lineno, end)),
+        # Ours, not radon's (radon has no per-function MI): complete_halstead.py, issue 15.
+        maintainability_index=function_maintainability(
+            complete, complexity, raw.span(node.lineno, end), radon.docstrings[node]
+        ),
         # A float even when whole (radon gives the int 0 for an empty body): the cache's table
         # stores it as one, and a warm run must report what a cold one does (issue 5).
         halstead_volume=float(volume),
+        halstead_volume_complete=complete,
+        asserts=radon.asserts[node],
         length=end - node.lineno + 1,
         parameters=info.parameters,
         max_nesting=info.max_nesting,
         first_lineno=min([d.lineno for d in node.decorator_list], default=node.lineno),
         id=function_id,
+        column=node.col_offset + 1,
     )
 
 
@@ -87,19 +95,12 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
         warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our verdict
         tree = ast.parse(source, filename=path)
     raw = _raw_counts(source)
-    radon = radon_metrics(tree)
+    radon = radon_metrics(tree, options.count_asserts)
     cognitive = cognitive_complexities(tree)
     structure = walk_structure(tree)
     ids = function_ids(info.qualname for info in structure.functions)
     functions = [
-        _function_metrics(
-            info,
-            radon.complexity[info.node],
-            cognitive[info.node],
-            radon.volume[info.node],
-            raw,
-            function_id,
-        )
+        _function_metrics(info, radon, cognitive[info.node], raw, function_id)
         # The walk meets defs in source order, so the n-th def of a qualname gets ``#n``.
         for info, function_id in zip(structure.functions, ids, strict=True)
     ]
@@ -128,6 +129,7 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
         functions=tuple(sorted(functions, key=lambda f: (f.lineno, f.qualname))),
         # Comments are not in the tree, and only this worker holds the source (issue 4).
         suppressions=scan_suppressions(source, tree, [info.node for info in structure.functions]),
+        imports=tuple(structure.import_records),  # the local import graph's (issue 15)
     )
 
 

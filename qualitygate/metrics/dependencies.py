@@ -1,28 +1,29 @@
 """Sort imported top-level modules into stdlib, third-party and local."""
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from qualitygate.metrics.stdlib_names import STDLIB
 from qualitygate.models import Dependencies
-
-STDLIB = frozenset(sys.stdlib_module_names)
 
 
 @lru_cache(maxsize=4096)
 def _is_local(name: str, roots: tuple[str, ...]) -> bool:
     for root in roots:
-        base = Path(root)
-        for folder in (base, base / "src"):
-            if (folder / f"{name}.py").is_file() or (folder / name).is_dir():
-                return True
+        folder = Path(root)
+        if (folder / f"{name}.py").is_file() or (folder / name).is_dir():
+            return True
     return False
 
 
 def classify(imports: Iterable[str], roots: tuple[str, ...]) -> Dependencies:
-    """Relative imports and modules found in a root (or its src/) are local."""
+    """Relative imports and modules found in a source root are local.
+
+    ``roots`` are the folders themselves (``discovery.layout.source_roots``: the ``src`` key and
+    the declared package folders). The stdlib is one fixed list, not the running Python's (issue 15).
+    """
     stdlib: set[str] = set()
     third: set[str] = set()
     local: set[str] = set()

@@ -10,3 +10,4 @@ class MetricOptions(NamedTuple):
     enable_dependency_analysis: bool = True
     local_roots: tuple[str, ...] = ()
     max_file_bytes: int = 10 * 1024 * 1024
+    count_asserts: bool = True  # each assert adds 1 to CC, as in radon (issue 15)

@@ -5,6 +5,10 @@ visitor per function body and class body and dispatch every node through ``ast.N
 over the stdlib they cost 3x this walk. The counting rules below are radon 6's, rule for rule:
 ``radon.visitors.ComplexityVisitor`` and ``HalsteadVisitor``. The Halstead formulas themselves are
 radon's ``halstead_visitor_report``.
+
+The same walk collects, per function body, the complete Halstead count behind our per-function
+maintainability index (complete_halstead.py; issue 15): every name, constant and node kind. It
+also counts each function's asserts, and leaves them out of CC when ``count_asserts`` is off.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from radon.metrics import HalsteadReport, halstead_visitor_report
+
+from qualitygate.metrics.complete_halstead import EXTRAS, complete_volume
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -33,13 +39,22 @@ def _child_fields(kind: type) -> tuple[str, ...]:
 
 @dataclass
 class _Halstead:
-    """One Halstead scope; the attribute names are the ones radon's report function reads."""
+    """One Halstead scope; the attribute names are the ones radon's report function reads.
+
+    The lists below hold the complete count (ours, not radon's): every ``Name`` id and
+    field name, every constant, every other node's kind and the tokens only its fields tell.
+    """
 
     context: str | None
     operators: int = 0
     operands: int = 0
     operators_seen: set[str] = field(default_factory=set)
     operands_seen: set[tuple[str | None, Any]] = field(default_factory=set)
+    names: list[str] = field(default_factory=list)
+    constants: list[Any] = field(default_factory=list)
+    kinds: list[type] = field(default_factory=list)
+    extra_operators: list[str] = field(default_factory=list)
+    docstrings: int = 0
 
     @property
     def distinct_operators(self) -> int:
@@ -71,6 +86,18 @@ class _Halstead:
         self.operands += other.operands
         self.operators_seen |= other.operators_seen
         self.operands_seen |= other.operands_seen
+        if self.context is None:  # a module or its classes: no function needs the complete count
+            return
+        self.names += other.names
+        self.constants += other.constants
+        self.kinds += other.kinds
+        self.extra_operators += other.extra_operators
+        self.docstrings += other.docstrings
+
+    def complete_volume(self) -> float:
+        """Halstead's volume over every token counted here (complete_halstead.py)."""
+        return complete_volume(self.kinds, self.extra_operators, self.operators,
+                               self.operators_seen, self.names, self.constants)  # fmt: skip
 
 
 @dataclass
@@ -78,6 +105,7 @@ class _Complexity:
     """One cyclomatic scope: decision points here, and the functions and classes found directly in it."""
 
     decisions: int = 0
+    asserts: int = 0  # the asserts among the decisions (radon counts each one)
     functions: list[int] = field(default_factory=list)
     classes: list[int] = field(default_factory=list)
 
@@ -134,38 +162,75 @@ _HALSTEAD_KINDS = frozenset({ast.BinOp, ast.Compare, ast.BoolOp, ast.UnaryOp, as
 
 @dataclass
 class RadonMetrics:
-    """The file's totals and every function's complexity and Halstead volume, keyed by node."""
+    """The file's totals and every function's numbers, keyed by node.
+
+    ``complexity``, ``volume`` and the totals are radon's (``complexity`` without asserts when
+    ``count_asserts`` is off); ``complete_volume`` and ``docstrings`` feed our per-function MI.
+    """
 
     total_complexity: int
     halstead: HalsteadReport
     complexity: dict[ast.AST, int]
     volume: dict[ast.AST, float]
+    complete_volume: dict[ast.AST, float] = field(default_factory=dict)
+    docstrings: dict[ast.AST, int] = field(default_factory=dict)
+    asserts: dict[ast.AST, int] = field(default_factory=dict)
+
+
+def _docstring(body: list[ast.stmt]) -> bool:
+    """Whether the body starts with a docstring (a string constant on its own)."""
+    value = getattr(body[0], "value", None) if body and type(body[0]) is ast.Expr else None
+    return type(value) is ast.Constant and type(value.value) is str
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, count_asserts: bool) -> None:
+        self.count_asserts = int(count_asserts)
         self.complexity: dict[ast.AST, int] = {}
         self.volume: dict[ast.AST, float] = {}
+        self.complete_volume: dict[ast.AST, float] = {}
+        self.docstrings: dict[ast.AST, int] = {}
+        self.asserts: dict[ast.AST, int] = {}
 
     # One loop over ~2 million nodes on the stdlib: kept inline, as helper calls per node cost 10%.
     def walk(self, nodes: list[Any], cc: _Complexity | None, h: _Halstead) -> None:  # qualitygate: ignore
         """Count every node below ``nodes``; ``cc`` None means radon's CC does not look here."""
         stack = list(nodes)
+        names, constants, kinds = h.names, h.constants, h.kinds
         while stack:
             node = stack.pop()
             kind = type(node)
+            # The complete count's operands. Names and constants have nothing below them that
+            # counts, nor does an Attribute beside its value: the commonest nodes leave first.
+            if kind is ast.Name:
+                names.append(node.id)
+                continue
+            if kind is ast.Constant:
+                constants.append(node.value)
+                continue
+            if kind is ast.Attribute:
+                kinds.append(kind)
+                names.append(node.attr)
+                stack.append(node.value)
+                continue
             if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 self.function(node, cc, h)
                 continue
             if kind is ast.ClassDef:
                 self.klass(node, cc, h)
                 continue
+            kinds.append(kind)
+            if kind in EXTRAS:
+                EXTRAS[kind](node, h.extra_operators, names)
             if cc is not None and kind in _DECISIONS:
                 cc.decisions += _DECISIONS[kind](node)
             if kind in _HALSTEAD_KINDS:
                 _count_halstead(node, kind, h)
             if kind is ast.Assert and cc is not None:
-                cc.decisions += 1  # radon's visit_Assert counts 1 and does not look inside for CC
+                # radon's visit_Assert counts 1 (0 with its no_assert, our count_asserts = false)
+                # and does not look inside for CC.
+                cc.decisions += self.count_asserts
+                cc.asserts += self.count_asserts
                 self.walk(_children(node), None, h)
                 continue
             for name in _child_fields(kind):
@@ -177,12 +242,20 @@ class _Walker:
 
     def function(self, node: FunctionNode, cc: _Complexity | None, h: _Halstead) -> None:
         # Both radon visitors read only the body: decorators, defaults and annotations don't count.
+        # A docstring counts for neither radon (a bare constant) nor the complete count.
         own_cc = _Complexity()
         own_h = _Halstead(context=node.name)
-        self.walk(list(node.body), own_cc, own_h)
+        docstring = _docstring(node.body)
+        self.walk(node.body[docstring:], own_cc, own_h)
+        own_h.docstrings += docstring
         complexity = 1 + own_cc.decisions
         self.complexity[node] = complexity
         self.volume[node] = halstead_visitor_report(own_h).volume
+        self.complete_volume[node] = own_h.complete_volume()
+        self.docstrings[node] = own_h.docstrings
+        self.asserts[node] = own_cc.asserts
+        h.kinds.append(type(node))  # a nested def is code of the body around it: "def", its name
+        h.names.append(node.name)
         h.absorb(own_h)
         if cc is not None:
             cc.functions.append(complexity)
@@ -190,8 +263,12 @@ class _Walker:
     def klass(self, node: ast.ClassDef, cc: _Complexity | None, h: _Halstead) -> None:
         # Halstead visits a class generically (bases and decorators too); CC only its body.
         self.walk([*node.bases, *node.keywords, *node.decorator_list], None, h)
+        h.kinds.append(ast.ClassDef)
+        h.names.append(node.name)
         own_cc = _Complexity()
-        self.walk(list(node.body), own_cc, h)
+        docstring = _docstring(node.body)
+        self.walk(node.body[docstring:], own_cc, h)
+        h.docstrings += docstring
         real = 1 + own_cc.decisions + sum(own_cc.functions)
         if cc is not None:
             cc.classes.append(real)
@@ -208,13 +285,15 @@ def _children(node: ast.AST) -> list[Any]:
     return found
 
 
-def radon_metrics(tree: ast.Module) -> RadonMetrics:
-    """radon's ``total_complexity``, ``h_visit_ast(tree).total`` and per-function numbers."""
-    walker = _Walker()
+def radon_metrics(tree: ast.Module, count_asserts: bool = True) -> RadonMetrics:
+    """radon's ``total_complexity``, ``h_visit_ast(tree).total`` and per-function numbers;
+    ``count_asserts=False`` gives radon's ``no_assert=True`` complexities."""
+    walker = _Walker(count_asserts)
     cc = _Complexity()
     h = _Halstead(context=None)
     walker.walk(list(tree.body), cc, h)
     # ComplexityVisitor.total_complexity with off=True: 1 + module decisions + what functions
     # and classes add beyond their own starting 1.
     total = 1 + cc.decisions + sum(f - 1 for f in cc.functions) + sum(c - 1 for c in cc.classes)
-    return RadonMetrics(total, halstead_visitor_report(h), walker.complexity, walker.volume)
+    return RadonMetrics(total, halstead_visitor_report(h), walker.complexity, walker.volume,
+                        walker.complete_volume, walker.docstrings, walker.asserts)  # fmt: skip

@@ -5,6 +5,8 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from qualitygate.models import ImportRecord
+
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 _BLOCKS: tuple[type[ast.stmt], ...] = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match)
@@ -29,6 +31,7 @@ class Structure:
 
     functions: list[FunctionInfo] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)
+    import_records: list[ImportRecord] = field(default_factory=list)  # the import graph's (issue 15)
 
 
 def _parameters(node: FunctionNode, is_method: bool) -> int:
@@ -52,9 +55,39 @@ def _import_names(node: ast.Import | ast.ImportFrom) -> list[str]:
     return [node.module.split(".")[0]] if node.module else []
 
 
+def _import_record(node: ast.Import | ast.ImportFrom, type_checking: bool) -> ImportRecord:
+    names = tuple(alias.name for alias in node.names)
+    if isinstance(node, ast.Import):
+        return ImportRecord(node.lineno, 0, "", names, type_checking)
+    return ImportRecord(node.lineno, node.level, node.module or "", names, type_checking)
+
+
+def _type_checking_end(stmt: ast.stmt) -> int:
+    """The last line of an ``if TYPE_CHECKING:`` body (``typing.TYPE_CHECKING`` too), else 0."""
+    if not isinstance(stmt, ast.If):
+        return 0
+    name = stmt.test.attr if isinstance(stmt.test, ast.Attribute) else getattr(stmt.test, "id", "")
+    return (stmt.body[-1].end_lineno or 0) if name == "TYPE_CHECKING" else 0
+
+
+def _is_overload_stub(node: FunctionNode) -> bool:
+    """``@overload`` (``@typing.overload``, ``@typing_extensions.overload``): a signature for
+    type checkers, not code. Counting stubs made a function with three signatures four
+    functions of CC 1 in ``summary.functions`` and the averages (issue 15); the one
+    implementation below them is the function measured."""
+    for decorator in node.decorator_list:
+        name = decorator.attr if isinstance(decorator, ast.Attribute) else getattr(decorator, "id", "")
+        if name == "overload":
+            return True
+    return False
+
+
 class _Walker:
     def __init__(self) -> None:
         self.result = Structure()
+        # Imports up to this line sit under ``if TYPE_CHECKING:``; the walk meets them in source
+        # order and an ``else:`` starts after the body, so one line number marks them (issue 15).
+        self.typing_end = 0
 
     def body(self, stmts: Sequence[ast.stmt], scope: str, in_class: bool, depth: int) -> int:
         """Walk statements; return the deepest block nesting reached below ``depth``."""
@@ -65,33 +98,37 @@ class _Walker:
 
     def stmt(self, stmt: ast.stmt, scope: str, in_class: bool, depth: int) -> int:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.function(stmt, scope, in_class)
+            if not _is_overload_stub(stmt):
+                self.function(stmt, scope, in_class)
             return depth
         if isinstance(stmt, ast.ClassDef):
             self.body(stmt.body, f"{scope}{stmt.name}.", True, 0)
             return depth
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             self.result.imports.extend(_import_names(stmt))
+            self.result.import_records.append(_import_record(stmt, stmt.lineno <= self.typing_end))
             return depth
         if isinstance(stmt, _BLOCKS):
-            return self.block(stmt, scope, depth)
+            # A def under a block (`if`, `try`, `with`...) of a class body is a method (issue 15).
+            return self.block(stmt, scope, in_class, depth)
         return depth
 
-    def block(self, stmt: ast.stmt, scope: str, depth: int) -> int:
+    def block(self, stmt: ast.stmt, scope: str, in_class: bool, depth: int) -> int:
+        self.typing_end = max(self.typing_end, _type_checking_end(stmt))
         inner = depth + 1
         deepest = inner
         for name in ("body", "handlers", "finalbody"):
-            deepest = max(deepest, self.body(getattr(stmt, name, ()), scope, False, inner))
+            deepest = max(deepest, self.body(getattr(stmt, name, ()), scope, in_class, inner))
         for handler in getattr(stmt, "handlers", ()):
-            deepest = max(deepest, self.body(handler.body, scope, False, inner))
+            deepest = max(deepest, self.body(handler.body, scope, in_class, inner))
         for case in getattr(stmt, "cases", ()):
-            deepest = max(deepest, self.body(case.body, scope, False, inner))
+            deepest = max(deepest, self.body(case.body, scope, in_class, inner))
         orelse = getattr(stmt, "orelse", [])
         if isinstance(stmt, ast.If) and len(orelse) == 1 and isinstance(orelse[0], ast.If):
             # An elif chain stays at the level of its first `if`.
-            deepest = max(deepest, self.block(orelse[0], scope, depth))
+            deepest = max(deepest, self.block(orelse[0], scope, in_class, depth))
         else:
-            deepest = max(deepest, self.body(orelse, scope, False, inner))
+            deepest = max(deepest, self.body(orelse, scope, in_class, inner))
         return deepest
 
     def function(self, node: FunctionNode, scope: str, in_class: bool) -> None:

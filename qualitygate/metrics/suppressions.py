@@ -12,7 +12,11 @@ from typing import NamedTuple
 from qualitygate.models import Scope, Suppression
 
 MARKER = "qualitygate:"
-_MENTION = re.compile(r"#\s*qualitygate:")  # a comment that starts like a directive
+NOQA_CODE = "C901"  # mccabe's and ruff's cyclomatic-complexity code, read as QG001 (issue 16)
+# A comment that starts like a directive, or a ruff/flake8 ``noqa`` comment naming ``C901`` comment.
+_MENTION = re.compile(r"#\s*(?:qualitygate:|(?i:noqa)\s*:[\w\s,]*\bC901\b)")
+_QUALITYGATE = re.compile(r"#\s*qualitygate:")
+_NOQA = re.compile(r"#\s*(?i:noqa)\s*:[\w\s,]*\bC901\b")
 _DIRECTIVE = re.compile(r"#\s*qualitygate:\s*(?P<kind>ignore-file|ignore)(?![\w-])(?:\[(?P<names>[^\]]*)\])?")
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -33,12 +37,20 @@ class _Header(NamedTuple):
 
 def scan(source: str, tree: ast.Module, functions: Iterable[FunctionNode]) -> tuple[Suppression, ...]:
     """Every suppression comment in ``source``, each tied to what it covers or to its problem."""
-    if MARKER not in source:  # the common case costs one substring search
+    if MARKER not in source and NOQA_CODE not in source:  # the common case: two substring searches
         return ()
     lines = source.splitlines()
     headers = [_header(node) for node in functions]
     limit = _code_start(tree)
-    return tuple(_suppression(c, lines, headers, limit) for c in _comments(source))
+    found = []
+    for comment in _comments(source):
+        if _QUALITYGATE.search(comment.text):
+            found.append(_suppression(comment, lines, headers, limit))
+        noqa = _NOQA.search(comment.text)
+        target = _target(comment, lines, headers) if noqa and not comment.own_line else 0
+        if target:  # elsewhere a ``noqa`` is another linter's business, so nothing is said about it
+            found.append(Suppression(comment.line, Scope.FUNCTION, (NOQA_CODE,), target, kind="noqa"))
+    return tuple(found)
 
 
 def _comments(source: str) -> list[_Comment]:

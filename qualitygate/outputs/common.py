@@ -19,8 +19,9 @@ def rule_for(code: str) -> Rule | None:
 
 
 def rules_in_force(context: ReportContext, scope: Scope) -> tuple[Rule, ...]:
-    """The rules of one scope that ran (every registered rule when the context does not say)."""
-    codes = context.rules if context.rules is not None else tuple(r.code for r in RULES)
+    """The rules of one scope that ran (when the context does not say, every registered rule but
+    QG008, which only runs when configured)."""
+    codes = context.rules if context.rules is not None else tuple(r.code for r in RULES if not r.needs_graph)
     return tuple(r for r in RULES if r.code in codes and r.scope is scope)
 
 

@@ -77,6 +77,14 @@ def _file_cases(
     return cases
 
 
+def _case_key(v: Violation) -> tuple[tuple[str, str, int], str]:
+    """The case a violation fails, and its name: one case per file rule, wherever in the file it
+    fails (QG008 at an import line), one per function rule and function."""
+    if v.symbol == v.path:
+        return (v.rule, v.symbol, 1), "(file)"
+    return (v.rule, v.symbol, v.line), v.symbol
+
+
 def _cases(result: GateResult, context: ReportContext) -> list[_Case]:
     """Passing and failing checks in file order; a violation without a check gets its own case."""
     names = _classnames(result)
@@ -86,8 +94,7 @@ def _cases(result: GateResult, context: ReportContext) -> list[_Case]:
     }
     for v in result.violations:
         cases = by_path.setdefault(v.path, {})
-        key = (v.rule, v.symbol, v.line)
-        symbol = "(file)" if v.symbol == v.path else v.symbol
+        key, symbol = _case_key(v)
         case = cases.setdefault(key, _Case(names[v.path], _case_name(v.rule, symbol)))
         case.violations.append(v)
     for e in result.errors:

@@ -144,12 +144,14 @@ def _suggestion_row(s: Suggestion, context: ReportContext) -> str:
     # Longer than any backtick run in the patch, so no line of it can close the block.
     fence = "`" * max(3, max(map(len, _BACKTICKS.findall(s.patch)), default=0) + 1)
     patch = s.patch if s.patch.endswith("\n") else s.patch + "\n"
-    return (f"{row}\n\n<details><summary>Verified patch</summary>\n\n{fence}diff\n"
+    # Issue 13: the summary says whether the behaviour was checked, not only the row's text.
+    summary = "Verified patch" if s.verified else "Patch (unverified: behaviour unchecked)"
+    return (f"{row}\n\n<details><summary>{summary}</summary>\n\n{fence}diff\n"
             f"{patch}{fence}\n\n</details>\n")  # fmt: skip
 
 
 def _suggestions(result: GateResult, context: ReportContext) -> Section:
-    """Issue 6: the advice for each violation, and each verified AI rewrite with its patch."""
+    """Issue 6: the advice for each violation, and each AI rewrite with its patch and evidence."""
     if not result.suggestions:
         return [], []
     rows = [_suggestion_row(s, context) for s in result.suggestions]

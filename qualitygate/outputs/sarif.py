@@ -115,7 +115,7 @@ def _location(v: Violation, context: ReportContext) -> dict[str, Any]:
     return {
         "physicalLocation": {
             "artifactLocation": _artifact(v.path, context),
-            "region": {"startLine": v.line, "endLine": max(v.end_line, v.line)},
+            "region": {"startLine": v.line, "startColumn": v.column, "endLine": max(v.end_line, v.line)},
         },
         "logicalLocations": [
             {"fullyQualifiedName": qualname_of(v.symbol), "kind": "function" if function else "module"}

@@ -42,12 +42,13 @@ def _violation_line(v: Violation, color: bool, info: str = "") -> str:
     # The metric's name and comparison by its rule: str keys (2,000 lines on the stdlib).
     where, symbol = one_line(v.path), one_line(v.symbol)
     if v.rule not in _METRIC_OF:  # no threshold rule (QG010 compares with the merge-base): its message
-        return f"{where}:{v.line}: {code}{kind} {symbol} {one_line(v.message)}{note}"
+        return f"{where}:{v.line}:{v.column}: {code}{kind} {symbol} {one_line(v.message)}{note}"
     metric, comparison = _METRIC_OF[v.rule]
-    return f"{where}:{v.line}: {code}{kind} {symbol} {metric} {value} {comparison} {threshold}{note}"
+    return f"{where}:{v.line}:{v.column}: {code}{kind} {symbol} {metric} {value} {comparison} {threshold}{note}"
 
 
-_METRIC_OF = {rule.code: (rule.metric.value, rule.symbol) for rule in RULES}
+# QG008 has no threshold to compare with: its message names the cycle (issue 15).
+_METRIC_OF = {rule.code: (rule.metric.value, rule.symbol) for rule in RULES if not rule.needs_graph}
 
 
 def _fixed_lines(result: GateResult) -> list[str]:

@@ -65,13 +65,18 @@ def _use_color(stream: TextIO, choice: str = "auto") -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+def _set(value: object) -> bool:
+    return value is not None and value is not False  # 0 is a threshold; False is "off"
+
+
 def report_context(settings: Settings, view: View | None = None) -> ReportContext:
     """What reporters need from the run: the version, the rules in force, where links point,
     and how the text format shows it (the ``advice`` key turns advice off like --no-advice)."""
     from qualitygate.outputs.common import action_docs_url
 
     thresholds = settings.thresholds
-    rules = tuple(r.code for r in RULES if getattr(thresholds, r.setting) is not None)
+    # A rule is in force when its threshold is set: a number, or true for forbid_import_cycles.
+    rules = tuple(r.code for r in RULES if _set(getattr(thresholds, r.setting)))
     view = view or View()
     view = view._replace(advice=view.advice and settings.advice)
     source_url, prefix, repo_root = _repository(settings.root)

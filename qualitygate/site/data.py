@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from qualitygate.models import (
     Violation,
 )
 from qualitygate.serialize import error_to_dict, violation_to_dict
-from qualitygate.store.history_query import HistoryView
+from qualitygate.store.history_query import HistoryView, RunSummary
 
 DATA_VERSION = 1
 MAX_OFFENDERS = 50
@@ -29,6 +30,9 @@ OFFENDER_FLOOR = 0.5  # a function's worst complexity / its threshold
 EXCELLENT_MI = 85.0  # with radon's 0-100 scale; the configured threshold marks "poor"
 
 Series = Mapping[str, Sequence[tuple[int, float]]]
+# The run fields that count things (violations, files, functions, source lines), not averages:
+# their charts start at 0 (issue 16).
+COUNTS = frozenset(name for name, kind in typing.get_type_hints(RunSummary).items() if kind is int) - {"id"}
 
 
 def mi_status(value: float, threshold: float | None) -> str:
@@ -162,7 +166,10 @@ def _history_data(view: HistoryView | None) -> dict[str, Any] | None:
         "database": view.database,
         "days": view.days,
         "runs": [dataclasses.asdict(run) for run in view.runs],
-        "trends": [{**dataclasses.asdict(t), "change": t.change, "direction": t.direction} for t in view.trends],
+        "trends": [
+            {**dataclasses.asdict(t), "change": t.change, "direction": t.direction, "count": t.metric in COUNTS}
+            for t in view.trends
+        ],
         "worsened": [{**dataclasses.asdict(c), "worsening": c.worsening} for c in view.worsened],
     }
 

@@ -18,25 +18,29 @@ STYLE = """
         --warn: #b45309; --bg2: #f9fafb; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg);
-       margin: 0 auto; max-width: 1280px; padding: 24px; }
-h1 { font-size: 24px; margin: 0 0 4px; overflow-wrap: anywhere; }
+       margin: 0 auto; max-width: 1280px; padding: 24px; overflow-wrap: break-word; }
+h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 32px 0 12px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 999px; color: #fff; font-weight: 600; }
 .badge.pass { background: var(--good); } .badge.fail { background: var(--bad); }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 12px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 140px), 1fr)); gap: 12px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; background: var(--bg2); }
 .card b { display: block; font-size: 20px; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 16px; }
-figure { margin: 0; } figcaption { margin: 0 0 4px; }
-.chart { width: 100%; height: auto; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
-.charts + table { margin-top: 16px; } h3 { font-size: 15px; margin: 20px 0 8px; }
-.chart text { font-size: 11px; fill: var(--muted); } .chart .axis { stroke: #9ca3af; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 420px), 1fr)); gap: 16px; }
+figure { margin: 0; min-width: 0; } figcaption { margin: 0 0 4px; }
+svg { max-width: 100%; }
+.chart { display: block; width: 100%; height: auto; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
+.charts + .scroll { margin-top: 16px; } h3 { font-size: 15px; margin: 20px 0 8px; }
+.chart text { font-size: 12px; fill: var(--muted); } .chart .axis { stroke: #9ca3af; }
+.chart .grid { stroke: var(--line); }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.code, .path { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: anywhere; }
+td.code, .path { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: normal; }
 table.sortable th { cursor: pointer; user-select: none; white-space: nowrap; }
+table.sortable th.num { white-space: normal; min-width: 6ch; } /* two-word headers leave paths room */
 table.sortable th[aria-sort=ascending]::after { content: " \\25B2"; }
 table.sortable th[aria-sort=descending]::after { content: " \\25BC"; }
 .poor { color: var(--bad); font-weight: 600; } .good { color: var(--fg); } .excellent { color: var(--good); }
@@ -50,6 +54,12 @@ details.file[open] > summary { border-bottom: 1px solid var(--line); background:
 details.file .inner { padding: 8px 12px; }
 ol.recs > li { margin: 6px 0; } ol.recs ul { margin: 2px 0; padding-left: 20px; }
 input#filter { width: 100%; max-width: 420px; padding: 6px 8px; margin-bottom: 8px; }
+@media (max-width: 720px) {
+  body { padding: 12px; } h1 { font-size: 20px; } h2 { margin-top: 24px; }
+  details.file > summary { display: flex; flex-wrap: wrap; gap: 2px 12px; align-items: baseline; }
+  details.file > summary .path { flex: 1 1 calc(100% - 24px); }
+  ol.recs { padding-left: 24px; }
+}
 """
 
 # Sorting by the data-value of each cell; numbers numerically, text by locale.
@@ -90,6 +100,13 @@ def e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def _code(value: object) -> str:
+    """An escaped path that may break after each ``/``, or a dotted name after each ``.``: a
+    narrow screen then wraps ``src/pkg/mod.py`` by its parts, not a letter or two per line."""
+    text = e(value)
+    return text.replace("/", "/<wbr>") if "/" in text else text.replace(".", ".<wbr>")
+
+
 def _num(value: float) -> str:
     return format_number(round(float(value), 2))
 
@@ -110,10 +127,15 @@ def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], sortabl
             shown = value(row)
             text = _num(shown) if numeric and isinstance(shown, (int, float)) else str(shown)
             cls = "num" if numeric else "code"
-            cells.append(f'<td class="{cls}" data-value="{e(shown)}">{e(text)}</td>')
+            cells.append(f'<td class="{cls}" data-value="{e(shown)}">{e(text) if numeric else _code(text)}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     kind = ' class="sortable"' if sortable else ""
-    return f"<table{kind}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return _scroll(f"<table{kind}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _scroll(table: str) -> str:
+    """A table that scrolls sideways on its own when it is wider than the screen."""
+    return f'<div class="scroll">{table}</div>'
 
 
 def _header(data: Mapping[str, Any]) -> str:
@@ -148,9 +170,11 @@ def _change(trend: Mapping[str, Any]) -> str:
     return f"{change:+g} {trend['direction']}" if change else "unchanged"
 
 
-def _chart(trend: Mapping[str, Any], runs: Sequence[Mapping[str, Any]], labels: Sequence[str], color: str) -> str:
+def _chart(trend: Mapping[str, Any], runs: Sequence[Mapping[str, Any]], color: str) -> str:
     title = f"{trend['label']}: {_num(trend['first'])} → {_num(trend['last'])}"
-    chart = line_chart(title, [float(run[trend["metric"]]) for run in runs], labels, color)
+    values = [float(run[trend["metric"]]) for run in runs]
+    when = [(run["created_at"], run.get("commit")) for run in runs]
+    chart = line_chart(title, values, when, color, counts=bool(trend.get("count")))
     return (f'<figure><figcaption><b>{e(trend["label"])}</b> {e(_num(trend["first"]))} → '
             f'{e(_num(trend["last"]))} <span class="{e(trend["direction"])}">({e(_change(trend))})'
             f"</span></figcaption>{chart}</figure>")  # fmt: skip
@@ -163,13 +187,12 @@ def _trends(data: Mapping[str, Any]) -> str:
                 "<code>track_history = true</code> and every <code>qualitygate check</code> "
                 "adds a point.</p></section>")  # fmt: skip
     runs = history["runs"]
-    labels = [_date(run["created_at"]) for run in runs]
     charts = "".join(
-        _chart(trend, runs, labels, color)
+        _chart(trend, runs, color)
         for trend, color in zip(history["trends"], CHART_COLORS, strict=False)  # the first four
     )
     return (f'<section id="trends"><h2>Trends</h2><p class="muted">{len(runs)} runs from '
-            f"{e(labels[0])} to {e(labels[-1])} (UTC)</p><div class=\"charts\">{charts}</div>"
+            f"{e(_date(runs[0]['created_at']))} to {e(_date(runs[-1]['created_at']))} (UTC)</p><div class=\"charts\">{charts}</div>"
             f"{_trend_table(history['trends'])}{_worsened(history['worsened'])}</section>")  # fmt: skip
 
 
@@ -180,7 +203,7 @@ def _trend_table(trends: Sequence[Mapping[str, Any]]) -> str:
         f"{e(_change(t))}</td></tr>"
         for t in trends
     )
-    return f'<table><thead><tr><th>metric</th><th class="num">first</th><th class="num">last</th><th class="num">change</th></tr></thead><tbody>{rows}</tbody></table>'
+    return _scroll(f'<table><thead><tr><th>metric</th><th class="num">first</th><th class="num">last</th><th class="num">change</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
 WORSENED_COLUMNS: tuple[Column, ...] = (
@@ -259,7 +282,7 @@ def _recommendation(step: Mapping[str, Any]) -> str:
     symbol = "" if step["symbol"] == step["path"] else f' <b>{e(step["symbol"])}</b>'
     pairs = zip(step["rules"], step["advice"], strict=True)
     advice = "".join(f"<li>[{e(rule)}] {_prose(text)}</li>" for rule, text in pairs)
-    return f'<li><span class="path">{e(step["path"])}:{e(step["line"])}</span>{symbol}<ul>{advice}</ul></li>'
+    return f'<li><span class="path">{_code(step["path"])}:{e(step["line"])}</span>{symbol}<ul>{advice}</ul></li>'
 
 
 def _recommendations(data: Mapping[str, Any]) -> str:
@@ -295,7 +318,7 @@ def _file_details(file: Mapping[str, Any]) -> str:
     count = len(file["violations"])
     return (
         f'<details class="file" data-path="{e(file["path"])}"><summary>'
-        f'<span class="path">{e(file["path"])}</span>'
+        f'<span class="path">{_code(file["path"])}</span>'
         f'<span class="{e(file["status"])}">MI {e(_num(file["maintainability_index"]))} ({e(file["status"])})</span>'
         f"<span>CC {e(file['cyclomatic_complexity'])}</span><span>{e(file['sloc'])} sloc</span>"
         f"<span>{count} violation{'s' if count != 1 else ''}</span>{sparkline(file['maintainability_trend'])}"
@@ -313,7 +336,7 @@ def _files(data: Mapping[str, Any]) -> str:
 def _errors(data: Mapping[str, Any]) -> str:
     if not data["errors"]:
         return ""
-    items = "".join(f"<li><span class=\"path\">{e(x['path'])}</span>:{e(x['line'] or '')} {e(x['message'])}</li>" for x in data["errors"])
+    items = "".join(f"<li><span class=\"path\">{_code(x['path'])}</span>:{e(x['line'] or '')} {e(x['message'])}</li>" for x in data["errors"])
     return f'<section id="errors"><h2>Files not analysed</h2><ul>{items}</ul></section>'
 
 

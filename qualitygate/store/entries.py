@@ -12,6 +12,7 @@ from qualitygate.models import (
     FileMetrics,
     FunctionMetrics,
     Halstead,
+    ImportRecord,
     RawMetrics,
     Scope,
     Suppression,
@@ -41,6 +42,7 @@ def encode(outcome: Outcome, stamp: tuple[int, int, str]) -> dict[str, Any]:
     metrics = file_to_dict(outcome)
     del metrics["path"]  # the display path depends on where the run started
     metrics["functions"] = [list(f) for f in outcome.functions]
+    metrics["imports"] = [list(r) for r in outcome.imports]  # rows, as the functions (issue 15)
     entry["metrics"] = metrics
     return entry
 
@@ -83,6 +85,7 @@ def _file(data: dict[str, Any], display: str) -> FileMetrics:
         dependencies=Dependencies(*(_names(deps[kind]) for kind in Dependencies._fields)),
         functions=_functions(data["functions"]),
         suppressions=tuple(_suppression(s) for s in data["suppressions"]),
+        imports=tuple(map(_import, data["imports"])),
     )
 
 
@@ -135,13 +138,26 @@ def _functions(rows: Any) -> tuple[FunctionMetrics, ...]:
 
 
 _SCOPES = frozenset(scope.value for scope in Scope)
+_KINDS = frozenset(("qualitygate", "noqa"))
 
 
 def _suppression(data: dict[str, Any]) -> Suppression:
-    line, scope, names, target, problem = (data[k] for k in ("line", "scope", "names", "target", "problem"))
-    if not (_is_int(line) and _is_int(target) and scope in _SCOPES and type(problem) is str):
+    line, scope, names, target, problem, kind = (
+        data[k] for k in ("line", "scope", "names", "target", "problem", "kind")
+    )
+    if not (_is_int(line) and _is_int(target) and scope in _SCOPES and type(problem) is str and kind in _KINDS):
         raise Malformed("a suppression is malformed")
-    return Suppression(line, Scope(scope), _names(names), target, problem)
+    return Suppression(line, Scope(scope), _names(names), target, problem, kind)
+
+
+def _import(row: Any) -> ImportRecord:
+    """``[line, level, module, names, type_checking]``, each of its type (issue 15)."""
+    if type(row) is not list or len(row) != len(ImportRecord._fields):
+        raise Malformed("an import row has other fields")
+    line, level, module, names, type_checking = row
+    if not (_is_int(line) and _is_int(level) and type(module) is str and type(type_checking) is bool):
+        raise Malformed("an import is malformed")
+    return ImportRecord(line, level, module, _names(names), type_checking)
 
 
 def function_fields() -> Sequence[str]:

@@ -1,4 +1,5 @@
-"""The AI stage: pick the worst functions, ask in parallel, verify every answer, keep what passes."""
+"""The AI stage: pick the worst functions, ask in parallel, check every answer, ask again with the
+reason when one is rejected (issue 13), keep what passes, labelled with its evidence."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -20,8 +21,10 @@ from qualitygate.models import (
 )
 from qualitygate.store.answers import AnswerCache, request_key
 from qualitygate.suggestions.ai_client import ChatClient, RequestFailed
+from qualitygate.suggestions.answer import extract_code
+from qualitygate.suggestions.evidence import describe
 from qualitygate.suggestions.patch import repository_path, unified_diff
-from qualitygate.suggestions.prompt import Request, cache_payload, extract_code, messages
+from qualitygate.suggestions.prompt import Request, cache_payload, context_text, messages
 from qualitygate.suggestions.rules import Heat, hottest_first
 from qualitygate.suggestions.verify import (
     SHOWN,
@@ -36,23 +39,26 @@ from qualitygate.suggestions.verify import (
 Log = Callable[[str], None]
 SourceText = Callable[[str], "str | None"]
 ThresholdsFor = Callable[[str], Thresholds]  # a report path -> the thresholds in force there
+# Rejected answers are asked about again this many times, with the reason (issue 13, item 3).
+RETRIES = 1
 
 
 @dataclass
 class Tally:
-    """What the AI stage did, for the closing log line (verification rejects are counted)."""
+    """What the AI stage did, for the closing log line (final rejections are counted)."""
 
     sent: int = 0
     cached: int = 0
-    verified: int = 0
+    offered: int = 0
+    verified: int = 0  # offered with behaviour evidence
     rejected: int = 0
     failures: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        """``2 verified, 3 rejected, 1 request failed; 4 answers from the cache``."""
+        """``2 offered (0 verified), 3 rejected, 1 request failed; 5 sent, 4 from the cache``."""
         failed = len(self.failures)
-        text = (f"{self.verified} verified, {self.rejected} rejected, {failed} request"
-                f"{'s' * (failed != 1)} failed")  # fmt: skip
+        text = (f"{self.offered} offered ({self.verified} verified), {self.rejected} rejected, "
+                f"{failed} request{'s' * (failed != 1)} failed")  # fmt: skip
         return f"{text}; {self.sent} sent, {self.cached} from the cache"
 
 
@@ -108,7 +114,8 @@ def _request(target: Target, result: GateResult, advice: Sequence[Suggestion]) -
                  if v.path == target.path and v.symbol == f.id and v.line == f.lineno)  # fmt: skip
     texts = tuple(s.text for s in advice
                   if s.path == target.path and s.qualname == f.id and s.line == f.lineno)  # fmt: skip
-    return Request(target.path, f, mine, original_source(target), texts)
+    context = context_text(target.source, f.qualname, target.index, target.path)
+    return Request(target.path, f, mine, original_source(target), texts, context)
 
 
 class Asker:
@@ -147,6 +154,10 @@ class Asker:
                 if isinstance(answer, str):  # garbage is cached too: re-runs cost nothing
                     self.cache.put(keys[i], answer)
 
+    def rejected(self, request: Request) -> None:
+        """The answer to ``request`` failed the checks: keep it only for REJECTED_TTL_S."""
+        self.cache.reject(request_key(self.client.endpoint.identity, cache_payload(request)))
+
     def _ask(self, payload: list[dict[str, str]]) -> str | RequestFailed:
         try:
             return self.client.complete(payload)
@@ -163,19 +174,21 @@ def _changes(verified: Verified) -> str:
 
 
 def to_suggestion(target: Target, verified: Verified) -> Suggestion:
-    """An offered rewrite: the verified text, the patch and the metrics around it."""
+    """An offered rewrite: the patch, the metrics around it, and in words what was checked."""
     v = target.violation
+    evidence = verified.evidence.pairs()
     return Suggestion(
         kind=SuggestionKind.AI,
         rule=v.rule,
         path=v.path,
         line=v.line,
         qualname=v.symbol,
-        text=f"AI rewrite, verified by re-measuring: {_changes(verified)}",
+        text=f"AI rewrite ({_changes(verified)}), {describe(evidence)}",
         patch=unified_diff(repository_path(target.path), target.source, verified.source),
-        verified=True,
+        verified=verified.evidence.verified,
         before=metric_pairs(verified.before),
         after=metric_pairs(verified.after),
+        evidence=evidence,
     )
 
 
@@ -201,25 +214,45 @@ def run_ai(
     log: Log,
     heat: Heat | None = None,
 ) -> tuple[list[Accepted], Tally]:
-    """Ask about the worst functions (the hottest first, given ``heat``) and keep the answers
-    that pass verification."""
+    """Ask about the worst functions (the hottest first, given ``heat``), ask again about each
+    rejected answer with its reason, and keep the answers that pass the checks."""
     limit, thresholds = limits
-    targets = select_targets(result, text, limit, heat)
     tally = Tally()
-    requests, kept = [], []
-    for target in targets:
+    pending: list[tuple[Target, Request]] = []
+    for target in select_targets(result, text, limit, heat):
         try:
-            requests.append(_request(target, result, advice))
-            kept.append(target)
+            pending.append((target, _request(target, result, advice)))
         except Rejected as exc:
             log(f"skipped {_label(target)}: {exc}")
-    answers = asker.ask_all(requests, tally)
-    return list(_verify_all(kept, answers, thresholds, tally, log)), tally
+    accepted: list[Accepted] = []
+    for attempt in range(RETRIES + 1):
+        answers = asker.ask_all([r for _, r in pending], tally)
+        last = attempt == RETRIES
+        rejected = list(_check_all(pending, answers, thresholds, tally, accepted))
+        pending = []
+        for target, request, answer, reason in rejected:
+            asker.rejected(request)
+            log(f"rejected the AI rewrite of {_label(target)}: {reason}"
+                + ("" if last else "; asking again with the reason"))  # fmt: skip
+            pending.append((target, request.retry(answer, reason)))
+        if last:
+            tally.rejected += len(rejected)
+        if not pending:
+            break
+    accepted.sort(key=lambda a: (a.target.path, a.target.function.lineno))
+    return accepted, tally
 
 
-def _verify_all(targets: Iterable[Target], answers: Iterable[str | RequestFailed],
-                thresholds: ThresholdsFor, tally: Tally, log: Log) -> Iterable[Accepted]:  # fmt: skip
-    for target, answer in zip(targets, answers, strict=True):
+def _check_all(
+    pending: Iterable[tuple[Target, Request]],
+    answers: Iterable[str | RequestFailed],
+    thresholds: ThresholdsFor,
+    tally: Tally,
+    accepted: list[Accepted],
+) -> Iterable[tuple[Target, Request, str, str]]:
+    """Check each answer: keep the good ones in ``accepted``; yield each rejected one with its
+    request, the answer and the reason."""
+    for (target, request), answer in zip(pending, answers, strict=True):
         if isinstance(answer, RequestFailed):
             tally.failures.append(str(answer))
             continue
@@ -227,8 +260,8 @@ def _verify_all(targets: Iterable[Target], answers: Iterable[str | RequestFailed
         try:
             verified = checked(target, code, thresholds(target.path))
         except Rejected as exc:
-            tally.rejected += 1
-            log(f"rejected the AI rewrite of {_label(target)}: {exc}")
+            yield target, request, answer, str(exc)
             continue
-        tally.verified += 1
-        yield Accepted(target, verified, code)
+        tally.offered += 1
+        tally.verified += verified.evidence.verified
+        accepted.append(Accepted(target, verified, code))

@@ -1,7 +1,8 @@
-"""``qualitygate suggest``: the verified rewrites of a run as one patch, or applied to the files."""
+"""``qualitygate suggest``: the rewrites of a run as one patch, or applied to the files (only the
+verified ones, unless ``--apply-unverified``)."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
@@ -9,9 +10,18 @@ from typing import TextIO
 
 from qualitygate.errors import UsageError
 from qualitygate.metrics.analyze import MetricOptions, measure_source
-from qualitygate.models import GateResult
+from qualitygate.models import GateResult, Suggestion
 from qualitygate.store.atomic import write_atomic
 from qualitygate.suggestions.ai import Accepted
+from qualitygate.suggestions.ai_client import AIUnavailable
+from qualitygate.suggestions.deterministic import (
+    FileExtractions,
+    Outcome,
+    extractions,
+    offered,
+    with_tests,
+)
+from qualitygate.suggestions.evidence import describe
 from qualitygate.suggestions.patch import repository_path, unified_diff
 from qualitygate.suggestions.pipeline import (
     Console,
@@ -46,13 +56,18 @@ def _rebase(accepted: Accepted, current: str) -> Accepted:
 
 
 def combine(
-    accepted: Sequence[Accepted], context: SuggestContext, out: Console
+    accepted: Sequence[Accepted], context: SuggestContext, out: Console,
+    start: Mapping[str, FileExtractions] | None = None,
 ) -> Iterator[FileRewrite]:
-    """Apply each file's rewrites one after another, verifying each again on the new text."""
+    """Apply each file's rewrites one after another, verifying each again on the new text; a
+    file with deterministic extractions (``start``) starts from their text."""
+    start = dict(start or {})
     ordered = sorted(accepted, key=lambda a: (a.target.path, a.target.function.lineno))
     for path, group in groupby(ordered, key=lambda a: a.target.path):
         items = list(group)
-        current, count = items[0].target.source, 0
+        extracted = start.pop(path, None)
+        current = extracted.source if extracted else items[0].target.source
+        count = len(extracted.offered) if extracted else 0
         for item in items:
             try:
                 rebased = _rebase(item, current)
@@ -63,6 +78,8 @@ def combine(
                          f"it no longer verifies next to the others ({exc})")  # fmt: skip
         if count:
             yield FileRewrite(path, items[0].target.source, current, count)
+    for extracted in start.values():  # files with extractions and no AI rewrite
+        yield FileRewrite(extracted.path, extracted.original, extracted.source, len(extracted.offered))
 
 
 def apply_rewrites(rewrites: Sequence[FileRewrite], out: Console) -> int:
@@ -95,14 +112,68 @@ def _write_patch(text: str, output: Path | None, stdout: TextIO) -> None:
         raise UsageError(f"--output {output}: cannot write: {exc.strerror}") from None
 
 
+def _applicable(accepted: Sequence[Accepted], unverified: bool, out: Console) -> list[Accepted]:
+    """What ``--apply`` writes: the verified rewrites, or all of them with --apply-unverified."""
+    kept = []
+    for item in accepted:
+        evidence = item.verified.evidence
+        if evidence.verified or unverified:
+            kept.append(item)
+            continue
+        out.note(f"not applied to {item.target.path} `{item.target.function.qualname}`: "
+                 f"{describe(evidence.pairs())} (--apply-unverified applies it)")  # fmt: skip
+    return kept
+
+
+def _deterministic(result: GateResult, context: SuggestContext, files: SourceFiles, out: Console) -> Outcome:
+    """The extractions the advice names (issue 13): no AI, and the project's tests when it has them."""
+    from qualitygate.config import metric_options
+
+    outcome = with_tests(extractions(result, files.editable_text, metric_options(context.settings)),
+                         context.settings.root, out.note)  # fmt: skip
+    for item in offered(outcome):
+        out.note(item.describe(describe(item.evidence.pairs())))
+    made = sum(len(f.offered) for f in outcome.files)
+    skipped = sum(outcome.skipped.values())
+    reasons = "; ".join(f"{n} {why}" for why, n in outcome.skipped.most_common(5))
+    out.note(f"extractions: {made} offered, {skipped} skipped" + (f" ({reasons})" if reasons else ""))
+    return outcome
+
+
+def _ai(result: GateResult, advice: Sequence[Suggestion], files: SourceFiles, context: SuggestContext,
+        out: Console) -> list[Accepted]:  # fmt: skip
+    """The AI rewrites when AI is configured; without it, the extractions stand alone."""
+    try:
+        return ai_rewrites(result, advice, files, context, out)
+    except AIUnavailable as exc:
+        out.note(f"{exc}; only the deterministic extractions are offered")
+        return []
+
+
+def _extracted_files(outcome: Outcome, unverified: bool, out: Console) -> dict[str, FileExtractions]:
+    """The files whose extractions ``--apply`` writes: verified ones (the tests ran and passed),
+    or all with --apply-unverified."""
+    kept = {}
+    for item in outcome.files:
+        weak = [o for o in item.offered if not o.evidence.verified]
+        if unverified or not weak:
+            kept[item.path] = item
+        else:  # tested together, so applied together
+            out.note(f"extractions not applied to {item.path}: `{weak[0].qualname}` is "
+                     f"{describe(weak[0].evidence.pairs())} (--apply-unverified applies them)")  # fmt: skip
+    return kept
+
+
 def run_suggest(
     result: GateResult,
     context: SuggestContext,
     apply: bool,
     output: Path | None,
     streams: tuple[TextIO, TextIO],
+    apply_unverified: bool = False,
 ) -> int:
-    """Rule advice to stderr, then the verified patch to stdout (or --output), or applied."""
+    """Rule advice to stderr, then every extraction's and rewrite's patch to stdout (or --output),
+    or the verified ones (all with ``apply_unverified``) applied."""
     stdout, stderr = streams
     out = console(stderr, context.settings.ai, context.env)
     files = SourceFiles(context.settings.max_file_bytes)
@@ -112,11 +183,18 @@ def run_suggest(
     if not result.violations:
         out.note("no violations, nothing to rewrite")
         return 0
-    rewrites = list(combine(ai_rewrites(result, advice, files, context, out), context, out))
-    if apply:
+    outcome = _deterministic(result, context, files, out)
+    accepted = _ai(result, advice, files, context, out)
+    if apply or apply_unverified:
+        start = _extracted_files(outcome, apply_unverified, out)
+        rewrites = list(combine(_applicable(accepted, apply_unverified, out), context, out, start))
         written = apply_rewrites(rewrites, out)
         out.note(f"rewrote {written} file{'s' * (written != 1)}")
         return 0
+    for item in accepted:
+        out.note(f"{item.target.path} `{item.target.function.qualname}`: "
+                 f"{describe(item.verified.evidence.pairs())}")  # fmt: skip
+    rewrites = list(combine(accepted, context, out, {f.path: f for f in outcome.files}))
     patch = "".join(unified_diff(repository_path(r.path), r.original, r.source) for r in rewrites)
     _write_patch(patch, output, stdout)
     return 0

@@ -12,7 +12,7 @@ from qualitygate.models import GateResult, Suggestion, SuggestionKind
 from qualitygate.suggestions.rules import Heat, fresh_breakdown, rule_suggestions
 
 if TYPE_CHECKING:  # the AI modules load libcst: imported only when AI is enabled
-    from qualitygate.suggestions.ai import Accepted, ThresholdsFor
+    from qualitygate.suggestions.ai import Accepted, Tally, ThresholdsFor
     from qualitygate.suggestions.breakdown_cache import BreakdownCache
 
 KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY")
@@ -173,12 +173,29 @@ def ai_rewrites(
     finally:
         cache.save()
         client.close()
+    accepted = _behaviour_evidence(accepted, tally, settings.root, out)
     if tally.failures:
         unique = sorted(set(tally.failures))
         out.warn(f"AI suggestions: {len(tally.failures)} request{'s' * (len(tally.failures) != 1)} "
                  f"failed ({summarize(unique)}); the gate result is unchanged")  # fmt: skip
     out.note(f"AI rewrites: {tally.line()}")
     return accepted
+
+
+def _behaviour_evidence(accepted: list[Accepted], tally: Tally, root: Path, out: Console) -> list[Accepted]:
+    """The project's tests on a patched copy of each rewrite (issue 13): this runs its code,
+    which only ``suggest`` and ``--suggest`` do."""
+    from qualitygate.suggestions.tests_run import default_command, with_test_evidence
+
+    if not accepted or default_command(root) is None:
+        return accepted
+    out.note(f"running the project's tests on a patched copy for {len(accepted)} rewrite"
+             f"{'s' * (len(accepted) != 1)}")  # fmt: skip
+    kept, dropped = with_test_evidence(accepted, root, out.note)
+    tally.rejected += dropped
+    tally.offered -= dropped
+    tally.verified = sum(a.verified.evidence.verified for a in kept)
+    return kept
 
 
 def suggestion_order(s: Suggestion) -> tuple[str, int, str, bool, str]:

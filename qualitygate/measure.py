@@ -1,0 +1,99 @@
+"""The measure stage: the run's files (or standard input), from the cache or measured afresh."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple, TextIO
+
+from qualitygate.config import Settings, metric_options
+from qualitygate.discovery.files import discover
+from qualitygate.models import AnalysisError, FileMetrics
+from qualitygate.outputs.progress import ProgressBar
+from qualitygate.paths import display_path
+
+
+class StdinSource(NamedTuple):
+    """``check -`` (issue 16): source bytes read from standard input, and the path they stand for."""
+
+    path: Path  # --stdin-filename: names the source in reports and picks its thresholds
+    data: bytes
+
+
+def measure_stdin(settings: Settings, source: StdinSource) -> tuple[list[FileMetrics], list[AnalysisError]]:
+    """The one source read from standard input, never cached (it has no file to stamp)."""
+    from qualitygate.metrics.analyze import measure_bytes
+
+    outcome = measure_bytes(source.data, display_path(source.path), metric_options(settings))
+    return ([outcome], []) if isinstance(outcome, FileMetrics) else ([], [outcome])
+
+
+def _discover_jobs(
+    settings: Settings, paths: Sequence[Path], stderr: TextIO
+) -> tuple[list[tuple[Path, str]], list[AnalysisError]]:
+    """The files to measure with their display paths, and the paths that could not be listed."""
+    found = discover(
+        paths or [Path(".")],
+        settings.root,
+        settings.include,
+        settings.exclude,
+        settings.respect_gitignore,
+    )
+    jobs = list(zip(found.files, found.shown, strict=True))
+    if not jobs and not found.errors:
+        shown = " ".join(display_path(Path(p)) for p in paths) or "."
+        print(f"qualitygate: warning: no Python files found in {shown}", file=stderr)
+    return jobs, list(found.errors)
+
+
+def measure(
+    settings: Settings,
+    paths: Sequence[Path],
+    stderr: TextIO,
+    *,
+    use_cache: bool = True,
+    shard: tuple[int, int] | None = None,
+) -> tuple[list[FileMetrics], list[AnalysisError]]:
+    """Discover and measure; errors (unreadable, unparsable) are returned, never raised."""
+    jobs, found_errors = _discover_jobs(settings, paths, stderr)
+    if shard is not None:  # --shard K/N (issue 5): this CI job's stable slice of the files
+        from qualitygate.discovery.shard import select, select_errors
+
+        jobs = select(jobs, [file for file, _ in jobs], shard, settings.root)
+        found_errors = select_errors(found_errors, shard, settings.root)
+    run = _measure_cached if use_cache else _measure_jobs
+    outcomes = run(settings, jobs, stderr)
+    files = [o for o in outcomes if isinstance(o, FileMetrics)]
+    errors = [o for o in outcomes if isinstance(o, AnalysisError)] + found_errors
+    return files, errors
+
+
+def _measure_jobs(
+    settings: Settings, jobs: Sequence[tuple[Path, str]], stderr: TextIO
+) -> list[FileMetrics | AnalysisError]:
+    """Measure in a pool or serially; radon and the pool load only when a file needs measuring."""
+    if not jobs:
+        return []
+    from qualitygate.metrics.pool import default_workers, measure_all
+
+    workers = settings.jobs or default_workers()
+    bar = ProgressBar(stderr, len(jobs))
+    outcomes = measure_all(jobs, metric_options(settings), workers, bar.update if bar.enabled else None)
+    bar.close()
+    return outcomes
+
+
+def _measure_cached(
+    settings: Settings, jobs: Sequence[tuple[Path, str]], stderr: TextIO
+) -> list[FileMetrics | AnalysisError]:
+    """Reuse the cached metrics of unchanged files and measure the rest (issue 5)."""
+    from qualitygate.store.cache import MetricsCache, cache_dir
+
+    def warn(text: str) -> None:
+        print(f"qualitygate: warning: {text}", file=stderr)
+
+    cache = MetricsCache(cache_dir(settings.root), metric_options(settings), warn)
+    hits, misses = cache.split(jobs)
+    measured = _measure_jobs(settings, misses, stderr)
+    cache.record(misses, measured)
+    cache.save()
+    return hits + measured

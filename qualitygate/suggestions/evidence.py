@@ -1,0 +1,65 @@
+"""What was checked about a rewrite, and the honest words for it (issue 13, item 2)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# JSON-able (key, value) pairs, in a fixed order; values are strings or integers only.
+EvidencePairs = tuple[tuple[str, "str | int"], ...]
+
+
+class Rejected(Exception):
+    """The rewrite fails verification; the message is the reason, in plain words, for the log."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The checks a rewrite went through and what they found.
+
+    ``verified`` needs behaviour evidence: passing static checks alone only re-measures and
+    reads the code, it never runs it.
+    """
+
+    static: str = "ok"  # every static check passed (a failing one rejects the rewrite)
+    tests: str = "not run"  # or "passed", "failed", "timed out" (suggestions/tests_run.py)
+    tests_ran: int = 0
+    replayed_calls: int = 0  # differential replay is not implemented yet
+    warnings: tuple[str, ...] = ()  # what the static checks noticed without rejecting
+    not_checked: tuple[str, ...] = ()  # what they could not look at (bases defined elsewhere)
+
+    @property
+    def verified(self) -> bool:
+        """Static checks passed and the project's tests ran on the patched code and passed."""
+        return self.static == "ok" and self.tests == "passed"
+
+    def pairs(self) -> EvidencePairs:
+        """The evidence as the JSON report's ``evidence`` object, in this order."""
+        pairs: list[tuple[str, str | int]] = [
+            ("static", self.static), ("tests", self.tests), ("replayed_calls", self.replayed_calls),
+        ]  # fmt: skip
+        if self.tests_ran:
+            pairs.insert(2, ("tests_ran", self.tests_ran))
+        if self.warnings:
+            pairs.append(("warnings", "; ".join(self.warnings)))
+        if self.not_checked:
+            pairs.append(("not_checked", "; ".join(self.not_checked)))
+        return tuple(pairs)
+
+
+def describe(pairs: EvidencePairs) -> str:
+    """In words, what was and was not checked: the label text, Markdown and the log use."""
+    found = dict(pairs)
+    tests = found.get("tests", "not run")
+    if found.get("static") == "ok" and tests == "passed":
+        ran = found.get("tests_ran", 0)
+        words = (f"verified: metrics re-measured, static checks passed, {ran} of the project's "
+                 "tests passed on a patched copy (calls not replayed)")  # fmt: skip
+    elif tests == "not run":
+        words = ("unverified: metrics re-measured, static checks passed; behaviour unchecked "
+                 "(no tests were run)")  # fmt: skip
+    else:
+        words = f"unverified: metrics re-measured, static checks passed; tests {tests}"
+    if found.get("warnings"):
+        words += f"; look closely: {found['warnings']}"
+    if found.get("not_checked"):
+        words += f"; not checked: {found['not_checked']}"
+    return words
