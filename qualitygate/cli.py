@@ -226,15 +226,17 @@ def report(paths: tuple[Path, ...], output_dir: Path, days: int | None, no_cache
 @click.option("--apply-unverified", is_flag=True, help="With or instead of --apply: also write rewrites whose behaviour was not checked.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the patch to this file instead of stdout.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the metrics cache or the AI answer cache.")
+@click.option("--no-extract", is_flag=True, help="Only AI rewrites: no deterministic extract-function patches.")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help=CONFIG_HELP)
-def suggest(paths: tuple[Path, ...], apply_: bool, apply_unverified: bool, output: Path | None, no_cache: bool, config: Path | None) -> None:
-    """Print the AI rewrites for PATHS as a patch for `git apply`, or apply the verified ones."""
+def suggest(paths: tuple[Path, ...], apply_: bool, apply_unverified: bool, output: Path | None, no_cache: bool,
+            no_extract: bool, config: Path | None) -> None:  # fmt: skip
+    """Print the extractions and AI rewrites for PATHS as a patch for `git apply`, or apply the verified ones."""
     from qualitygate.pipeline import run_suggest
 
     settings = load(config, paths)
     with _log_stderr(()):
         code = run_suggest(settings, paths, apply=apply_, output=output, use_cache=not no_cache,
-                           apply_unverified=apply_unverified)  # fmt: skip
+                           apply_unverified=apply_unverified, extract=not no_extract)  # fmt: skip
     raise SystemExit(code)
 
 

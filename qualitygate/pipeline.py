@@ -242,14 +242,16 @@ def run_suggest(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     apply_unverified: bool = False,
+    extract: bool = True,
 ) -> int:
-    """The ``suggest`` command: measure and gate, then write or apply the verified AI rewrites."""
+    """The ``suggest`` command: measure and gate, then write or apply the extractions (issue 13) and
+    the AI rewrites."""
     from qualitygate.suggestions.command import run_suggest as suggest
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     result = _measured_and_gated(settings, paths, stderr, use_cache)
     context = _suggest_context(settings, use_cache)
-    return suggest(result, context, apply, output, (stdout, stderr), apply_unverified)
+    return suggest(result, context, apply, output, (stdout, stderr), apply_unverified, extract)
 
 
 def _measured_and_gated(

@@ -622,9 +622,10 @@ def test_missing_openai_package_is_a_clear_message(
     result = cli("check", ".", "--suggest", cwd=ai_project)
     assert result.code == 1
     assert "pip install 'qualitygate-cli[ai]'" in result.err
-    command = cli("suggest", ".", cwd=ai_project)
-    assert command.code == 2
-    assert "error: AI suggestions need the openai package: pip install 'qualitygate-cli[ai]'" in command.err
+    command = cli("suggest", ".", cwd=ai_project)  # the deterministic extractions need no AI
+    assert command.code == 0
+    assert "AI suggestions need the openai package: pip install 'qualitygate-cli[ai]'" in command.err
+    assert "only the deterministic extractions are offered" in command.err
 
 
 # --- patches ------------------------------------------------------------------------------------
@@ -666,7 +667,7 @@ def test_patch_paths_are_repository_paths_so_git_applies_them_in_a_subfolder(
     package.mkdir()
     (ai_project / "funcs.py").rename(package / "funcs.py")
     git(ai_project, "init", "-q")
-    result = cli("suggest", ".", cwd=package)  # report paths are relative to pkg/
+    result = cli("suggest", ".", "--no-extract", cwd=package)  # report paths are relative to pkg/
     assert result.out.startswith("diff --git a/pkg/funcs.py b/pkg/funcs.py\n"), result.err
     applied = git(package, "apply", "-", stdin=result.out)
     assert applied.returncode == 0, applied.stderr
@@ -677,29 +678,30 @@ def test_suggest_prints_the_patch_and_apply_writes_it(
     cli: Callable[..., CliResult], ai_project: Path, chat_server: ChatServer
 ) -> None:
     chat_server.script = {"good_func": ("answer", GOOD), "shifty_func": ("answer", SHIFTY)}
-    printed = cli("suggest", "funcs.py", cwd=ai_project)
+    printed = cli("suggest", "funcs.py", "--no-extract", cwd=ai_project)
     assert printed.code == 0, printed.err
     assert printed.out.startswith("diff --git a/funcs.py b/funcs.py\n")
     assert (ai_project / "funcs.py").read_text(encoding="utf-8") == SOURCE  # untouched
     assert "funcs.py:5: QG002 good_func: cognitive complexity 7 > 4" in printed.err  # rule advice
     # No tests ran: --apply writes nothing unverified, --apply-unverified does (issue 13).
-    refused = cli("suggest", "funcs.py", "--apply", cwd=ai_project)
+    refused = cli("suggest", "funcs.py", "--no-extract", "--apply", cwd=ai_project)
     assert refused.code == 0, refused.err
     assert "not applied to funcs.py `good_func`: unverified: metrics re-measured" in refused.err
     assert (ai_project / "funcs.py").read_text(encoding="utf-8") == SOURCE
-    applied = cli("suggest", "funcs.py", "--apply-unverified", cwd=ai_project)
+    applied = cli("suggest", "funcs.py", "--no-extract", "--apply-unverified", cwd=ai_project)
     assert applied.code == 0, applied.err
     assert "applied 1 rewrite to funcs.py" in applied.err
     assert "return sum(min(item, limit)" in (ai_project / "funcs.py").read_text(encoding="utf-8")
 
 
-def test_suggest_without_ai_configured_is_a_usage_error(
+def test_suggest_without_ai_configured_offers_the_extractions_alone(
     cli: Callable[..., CliResult], project: Callable[..., Path]
 ) -> None:
     root = project({"pyproject.toml": CONFIG, "funcs.py": SOURCE})
     result = cli("suggest", ".", cwd=root)
-    assert result.code == 2
-    assert "error: AI suggestions: set model in [tool.qualitygate.ai]" in result.err
+    assert result.code == 0, result.err
+    assert "AI suggestions: set model in [tool.qualitygate.ai]; only the deterministic extractions are offered" in result.err
+    assert "suggest: extractions:" in result.err
 
 
 # --- verification and patch building, without a server -----------------------------------------

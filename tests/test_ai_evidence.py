@@ -226,13 +226,13 @@ def test_suggest_applies_only_verified_rewrites_unless_told(
     cli: Callable[..., CliResult], evidence_project: Path, chat_server: ChatServer  # noqa: F811
 ) -> None:
     chat_server.script = {"drops_branch": ("answer", ANSWERS["drops_branch"])}
-    printed = cli("suggest", "mod.py", cwd=evidence_project)
+    printed = cli("suggest", "mod.py", "--no-extract", cwd=evidence_project)
     assert "+    return sum(item for item in items if item is not None)" in printed.out
     assert "mod.py `drops_branch`: unverified: metrics re-measured" in printed.err
-    refused = cli("suggest", "mod.py", "--apply", cwd=evidence_project)
+    refused = cli("suggest", "mod.py", "--no-extract", "--apply", cwd=evidence_project)
     assert "not applied to mod.py `drops_branch`" in refused.err and "rewrote 0 files" in refused.err
     assert (evidence_project / "mod.py").read_text(encoding="utf-8") == SOURCE
-    applied = cli("suggest", "mod.py", "--apply-unverified", cwd=evidence_project)
+    applied = cli("suggest", "mod.py", "--no-extract", "--apply-unverified", cwd=evidence_project)
     assert "applied 1 rewrite to mod.py" in applied.err
 
 
@@ -358,7 +358,7 @@ def test_the_projects_tests_verify_or_reject_a_rewrite(
         assert s["verified"] is True
         assert s["evidence"] == {"static": "ok", "tests": "passed", "tests_ran": 1, "replayed_calls": 0}
         assert "verified: metrics re-measured, static checks passed, 1 of the project's tests passed" in s["text"]
-        applied = cli("suggest", "mod.py", "--apply", cwd=root)
+        applied = cli("suggest", "mod.py", "--no-extract", "--apply", cwd=root)
         assert "applied 1 rewrite to mod.py" in applied.err
     else:
         assert offered == {}

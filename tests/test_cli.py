@@ -218,7 +218,8 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path: Path) -> None:
     import time
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qualitygate", "check", str(STDLIB), "-j", "2", "-f", "json:/dev/null"],
+        # --no-cache: a cache an earlier test left would make the run end before the signal.
+        [sys.executable, "-m", "qualitygate", "check", str(STDLIB), "-j", "2", "--no-cache", "-f", "json:/dev/null"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(),
     )  # fmt: skip
     time.sleep(1.5)  # long enough to be inside the pool; the whole run takes several seconds

@@ -101,8 +101,9 @@ def test_junit_counts_every_check_and_fails_every_violation() -> None:
     suite = root.find("testsuite")
     assert suite is not None
     functions = sum(len(f.functions) for f in result.files)
-    # 3 function rules per function, 1 file rule per file, 1 case per file not analysed.
-    assert int(suite.get("tests", "")) == 3 * functions + len(result.files) + len(result.errors)
+    # 3 function rules per function, 2 file rules per file (QG003 and QG008, all rules being in
+    # force in this fixture), 1 case per file not analysed.
+    assert int(suite.get("tests", "")) == 3 * functions + 2 * len(result.files) + len(result.errors)
     assert int(suite.get("failures", "")) == len(result.violations)
     assert int(suite.get("errors", "")) == len(result.errors)
     failures = suite.findall("testcase/failure")

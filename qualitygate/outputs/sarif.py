@@ -101,12 +101,21 @@ def _unknown_rule(code: str) -> dict[str, Any]:
             "help": {"text": text}}  # fmt: skip
 
 
+def _listed(rule: Rule, result: GateResult, context: ReportContext, used: set[str]) -> bool:
+    if rule.code in used:
+        return True
+    if rule.needs_coverage:
+        return bool(result.coverage)
+    return not rule.needs_graph or rule.code in (context.rules or ())
+
+
 def _rules(result: GateResult, context: ReportContext) -> list[dict[str, Any]]:
     """Every registered rule, then any code a violation uses that the registry lacks. A rule on
-    the coverage file (QG005) is listed only when the run read one (issue 14)."""
+    the coverage file (QG005) is listed only when the run read one (issue 14), the import-cycle
+    rule (QG008) only when it was in force (issue 15)."""
     known = {r.code for r in RULES}
     used = {v.rule for v in result.violations}
-    listed = [r for r in RULES if not r.needs_coverage or result.coverage or r.code in used]
+    listed = [r for r in RULES if _listed(r, result, context, used)]
     return [_rule_descriptor(r, context) for r in listed] + [_unknown_rule(c) for c in sorted(used - known)]
 
 

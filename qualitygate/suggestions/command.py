@@ -2,6 +2,7 @@
 verified ones, unless ``--apply-unverified``)."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
@@ -41,13 +42,20 @@ class FileRewrite:
     path: str
     original: str
     source: str
-    count: int
+    count: int  # AI rewrites
+    extracted: int = 0  # deterministic extractions (issue 13)
+
+    def counted(self) -> str:
+        """``2 rewrites``, ``1 extraction``, or both."""
+        parts = [(self.extracted, "extraction"), (self.count, "rewrite")]
+        return " and ".join(f"{n} {word}{'s' * (n != 1)}" for n, word in parts if n)
 
 
-def _rebase(accepted: Accepted, current: str) -> Accepted:
+def _rebase(accepted: Accepted, current: str, context: SuggestContext) -> Accepted:
     """The same target in the file as earlier rewrites left it (lines moved, metrics did not)."""
     target = accepted.target
-    file = measure_source(current, target.path, MetricOptions(enable_dependency_analysis=False))
+    options = MetricOptions(enable_dependency_analysis=False, count_asserts=context.settings.count_asserts)
+    file = measure_source(current, target.path, options)
     same = [f for f in file.functions if f.qualname == target.function.qualname]
     if len(same) <= target.index:
         raise Rejected("the function is gone after an earlier rewrite")
@@ -67,19 +75,20 @@ def combine(
         items = list(group)
         extracted = start.pop(path, None)
         current = extracted.source if extracted else items[0].target.source
-        count = len(extracted.offered) if extracted else 0
+        count = 0
         for item in items:
             try:
-                rebased = _rebase(item, current)
+                rebased = _rebase(item, current, context)
                 current = checked(rebased.target, item.code, context.thresholds(path)).source
                 count += 1
             except Rejected as exc:
                 out.note(f"left out the rewrite of {path} `{item.target.function.qualname}`: "
                          f"it no longer verifies next to the others ({exc})")  # fmt: skip
-        if count:
-            yield FileRewrite(path, items[0].target.source, current, count)
+        made = len(extracted.offered) if extracted else 0
+        if count or made:
+            yield FileRewrite(path, items[0].target.source, current, count, made)
     for extracted in start.values():  # files with extractions and no AI rewrite
-        yield FileRewrite(extracted.path, extracted.original, extracted.source, len(extracted.offered))
+        yield FileRewrite(extracted.path, extracted.original, extracted.source, 0, len(extracted.offered))
 
 
 def apply_rewrites(rewrites: Sequence[FileRewrite], out: Console) -> int:
@@ -97,7 +106,7 @@ def apply_rewrites(rewrites: Sequence[FileRewrite], out: Console) -> int:
             out.warn(f"cannot rewrite {rewrite.path}: {exc.strerror or exc}")
             continue
         written += 1
-        out.note(f"applied {rewrite.count} rewrite{'s' * (rewrite.count != 1)} to {rewrite.path}")
+        out.note(f"applied {rewrite.counted()} to {rewrite.path}")
     return written
 
 
@@ -171,6 +180,7 @@ def run_suggest(
     output: Path | None,
     streams: tuple[TextIO, TextIO],
     apply_unverified: bool = False,
+    extract: bool = True,
 ) -> int:
     """Rule advice to stderr, then every extraction's and rewrite's patch to stdout (or --output),
     or the verified ones (all with ``apply_unverified``) applied."""
@@ -183,8 +193,8 @@ def run_suggest(
     if not result.violations:
         out.note("no violations, nothing to rewrite")
         return 0
-    outcome = _deterministic(result, context, files, out)
-    accepted = _ai(result, advice, files, context, out)
+    outcome = _deterministic(result, context, files, out) if extract else Outcome([], Counter())
+    accepted = _ai(_not_extracted(result, outcome), advice, files, context, out)
     if apply or apply_unverified:
         start = _extracted_files(outcome, apply_unverified, out)
         rewrites = list(combine(_applicable(accepted, apply_unverified, out), context, out, start))
@@ -198,3 +208,10 @@ def run_suggest(
     patch = "".join(unified_diff(repository_path(r.path), r.original, r.source) for r in rewrites)
     _write_patch(patch, output, stdout)
     return 0
+
+
+def _not_extracted(result: GateResult, outcome: Outcome) -> GateResult:
+    """The violations left for the AI: a function with an extraction is not also rewritten, since
+    the AI's new def would orphan the helper."""
+    done = {(o.path, o.symbol) for o in offered(outcome)}
+    return replace(result, violations=tuple(v for v in result.violations if (v.path, v.symbol) not in done))

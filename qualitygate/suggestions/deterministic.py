@@ -27,6 +27,7 @@ class Offered(NamedTuple):
 
     path: str
     qualname: str
+    symbol: str  # the function's id, as violations name it
     rule: str
     line: int  # the def line in the original file
     extraction: Extraction
@@ -105,7 +106,7 @@ def _file(path: str, text: str, violations: list[Violation], options: MetricOpti
             skipped[f"cannot be read as it was measured ({type(exc).__name__})"] += 1
             continue
         current = done.source
-        offered.append(Offered(path, func.qualname, v.rule, v.line, done, Evidence()))
+        offered.append(Offered(path, func.qualname, v.symbol, v.rule, v.line, done, Evidence()))
     return FileExtractions(path, text, current, tuple(offered[::-1])) if offered else None
 
 
