@@ -21,6 +21,7 @@ from qualitygate.gate.rules import (
 )
 from qualitygate.metrics.options import MetricOptions
 from qualitygate.paths import read_regular
+from qualitygate.suggestions.commandline import command_words
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,6 +67,7 @@ class Settings:
     function_maintainability_threshold: float | None = DEFAULT_FUNCTION_MAINTAINABILITY
     enable_dependency_analysis: bool = True
     count_asserts: bool = True  # each assert adds 1 to CC, as in radon; false as mccabe (issue 15)
+    notebooks: bool = True  # measure .ipynb code cells; false excludes "*.ipynb" (issue 15)
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # the effective list: ``exclude`` then ``extend_exclude`` (issue 16)
     extend_exclude: tuple[str, ...] = ()  # kept apart so that --exclude replaces only ``exclude``
@@ -87,7 +89,11 @@ class Settings:
     coverage_file: str = ""  # Cobertura XML or coverage.py JSON, relative to the root (issue 14)
     crap_threshold: float | None = DEFAULT_CRAP  # QG005; 0 is off
     forbid_import_cycles: bool = False  # QG008 on the local import graph (issue 15)
+    class_wmc_threshold: float | None = None  # QG006 on a class's WMC; off unless set (issue 15)
+    class_lcom4_threshold: float | None = None  # QG007 on a class's LCOM4; off unless set (issue 15)
     src: tuple[str, ...] = DEFAULT_SRC  # folders absolute imports resolve in, as ruff's (issue 15)
+    verify_command: tuple[str, ...] = ()  # the tests suggestions run (issue 13); () is pytest's default
+    verify_timeout: float = 600.0  # seconds per run of verify_command
     root: Path = field(default_factory=Path.cwd)
     config_path: Path | None = None
 
@@ -111,18 +117,13 @@ class Settings:
         """The threshold keys, as the rules read them (before per-path overrides)."""
         thresholds = Thresholds(*(getattr(self, key) for key in Thresholds._fields))
         # 0 is off; so is forbid_import_cycles = false (None, as every rule that is off).
-        return thresholds._replace(crap_threshold=self.crap_threshold or None,
-                                   forbid_import_cycles=self.forbid_import_cycles or None)  # fmt: skip
+        return thresholds._replace(crap_threshold=self.crap_threshold or None, forbid_import_cycles=self.forbid_import_cycles or None)
 
 
 def metric_options(settings: Settings) -> MetricOptions:
     """The settings that change what is measured (and so key the metrics cache)."""
-    return MetricOptions(
-        enable_dependency_analysis=settings.enable_dependency_analysis,
-        local_roots=source_roots(settings.root, settings.src),
-        max_file_bytes=settings.max_file_bytes,
-        count_asserts=settings.count_asserts,
-    )
+    return MetricOptions(enable_dependency_analysis=settings.enable_dependency_analysis, local_roots=source_roots(settings.root, settings.src),
+                         max_file_bytes=settings.max_file_bytes, count_asserts=settings.count_asserts)  # fmt: skip
 
 
 def _is_int(value: object) -> bool:
@@ -172,6 +173,7 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "function_maintainability_threshold": (_finite, "a finite number"),
     "enable_dependency_analysis": (lambda v: isinstance(v, bool), "true or false"),
     "count_asserts": (lambda v: isinstance(v, bool), "true or false"),
+    "notebooks": (lambda v: isinstance(v, bool), "true or false"),
     "include": (_is_str_list, "a list of glob strings"),
     "exclude": (_is_str_list, "a list of glob strings"),
     "extend_exclude": (_is_str_list, "a list of glob strings"),
@@ -180,10 +182,7 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "jobs": (_non_negative_int, "a non-negative integer (0 means one per CPU)"),
     "max_file_bytes": (_non_negative_int, "a non-negative integer"),
     "baseline": (_path_text, "a file path relative to the project root"),
-    "overrides": (
-        lambda v: isinstance(v, list) and all(isinstance(t, dict) for t in v),
-        "an array of tables ([[tool.qualitygate.overrides]])",
-    ),
+    "overrides": (lambda v: isinstance(v, list) and all(isinstance(t, dict) for t in v), "an array of tables ([[tool.qualitygate.overrides]])"),
     "track_history": (lambda v: isinstance(v, bool), "true or false"),
     "hotspot_advice": (lambda v: isinstance(v, bool), "true or false"),
     "advice": (lambda v: isinstance(v, bool), "true or false"),
@@ -196,7 +195,10 @@ KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "coverage_file": (_optional_path, "a file path relative to the project root (\"\" is off)"),
     "crap_threshold": (_non_negative, "a non-negative number (0 is off; 30 is the usual value)"),
     "forbid_import_cycles": (lambda v: isinstance(v, bool), "true or false"),
+    "class_wmc_threshold": (_non_negative, "a non-negative number"), "class_lcom4_threshold": (_non_negative, "a non-negative number"),
     "src": (lambda v: isinstance(v, list) and all(map(_path_text, v)), "a list of folders relative to the project root"),
+    "verify_command": (lambda v: command_words(v) is not None, "a command: a list of strings, or one string split as a shell would"),
+    "verify_timeout": (lambda v: _finite(v) and v > 0, "a positive number of seconds"),  # type: ignore[operator]
 }
 
 
@@ -254,6 +256,8 @@ def load_settings(config: Path | None = None, start: Path | None = None) -> Sett
         return Settings(root=find_root(start))
     table = _read_table(path)
     values = validate_table(table, path)
+    if values.get("notebooks") is False:  # discovery skips them, under --exclude too (issue 15)
+        values["extend_exclude"] = (*values.get("extend_exclude", ()), "*.ipynb")
     if "extend_exclude" in values:  # Settings.exclude is the effective list (issue 16)
         values["exclude"] = (*values.get("exclude", ()), *values["extend_exclude"])
     return Settings(root=path.resolve().parent, config_path=path, **values)
@@ -304,6 +308,8 @@ def validate_table(table: Mapping[str, Any], path: Path, prefix: str = TABLE) ->
     for key in ("include", "exclude", "extend_exclude"):
         for pattern in values.get(key, ()):
             _check_glob(path, f"{prefix}.{key}", pattern)
+    if "verify_command" in values:
+        values["verify_command"] = command_words(values["verify_command"])
     if "ai" in values:
         values["ai"] = _validate_ai(values["ai"], path, f"{prefix}.ai")
     if "overrides" in values:

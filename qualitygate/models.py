@@ -15,6 +15,8 @@ from functools import cached_property
 from itertools import chain
 from typing import NamedTuple
 
+from qualitygate.metrics.classes import ClassMetrics  # defined with its walk; re-exported here
+
 
 class Metric(str, enum.Enum):
     """The metrics a rule can gate on (the JSON ``metric`` field)."""
@@ -25,6 +27,8 @@ class Metric(str, enum.Enum):
     CRAP = "crap_score"  # joined from a coverage file, not measured from the source (issue 14)
     # The modules in an import cycle, from the local import graph of the whole run (issue 15).
     IMPORT_CYCLE = "import_cycle"
+    WMC = "wmc"  # weighted methods per class: its methods' CC summed (issue 15: QG006, off by default)
+    LCOM4 = "lcom4"  # a class's cohesion: connected components of its methods (QG007, off by default)
 
 
 class Scope(str, enum.Enum):
@@ -32,6 +36,7 @@ class Scope(str, enum.Enum):
 
     FUNCTION = "function"
     FILE = "file"
+    CLASS = "class"  # QG006 and QG007: the symbol is the class's qualname, the line its ``class`` line
 
 
 class Severity(str, enum.Enum):
@@ -161,6 +166,14 @@ class Coupling(NamedTuple):
     cycles: tuple[tuple[str, ...], ...] = ()  # each strongly connected component (Tarjan), sorted
 
 
+class NotebookCell(NamedTuple):
+    """One code cell of a notebook in the source measured (issue 15): where its lines start."""
+
+    line: int  # the line of the code cells joined in order where this cell starts
+    cell: int  # the cell's index among all the notebook's cells, 1-based
+    json_line: int  # the line of the .ipynb file holding its first line; 0 when not known
+
+
 @dataclass(frozen=True)
 class FileMetrics:
     """Metrics of one Python file and all of its functions."""
@@ -174,6 +187,8 @@ class FileMetrics:
     functions: tuple[FunctionMetrics, ...] = ()
     suppressions: tuple[Suppression, ...] = ()  # read in the worker, where the source is (issue 4)
     imports: tuple[ImportRecord, ...] = ()  # every import statement, for the import graph (issue 15)
+    classes: tuple[ClassMetrics, ...] = ()  # every class, in source order (issue 15)
+    cells: tuple[NotebookCell, ...] = ()  # a notebook's code cells; empty for a .py file (issue 15)
 
 
 class AnalysisError(NamedTuple):
@@ -316,6 +331,7 @@ class FunctionCoverage(NamedTuple):
     column: int = 1  # the def's 1-based column, for QG005's ``path:line:col:`` (issue 16)
 
 
+_ON_DEMAND = (Metric.IMPORT_CYCLE, Metric.WMC, Metric.LCOM4)
 _FUNCTIONS = operator.attrgetter("functions")
 _CYCLOMATIC = operator.attrgetter("cyclomatic_complexity")
 
@@ -356,8 +372,8 @@ class GateResult:
     def summary(self) -> Summary:
         """Counts and averages for reporters."""
         # crap_score only in a run with coverage, so reports without one stay as they were.
-        # import_cycle only when a cycle fails (forbid_import_cycles is off by default: issue 15).
-        by_metric = {m.value: 0 for m in Metric if (m is not Metric.CRAP or self.coverage) and m is not Metric.IMPORT_CYCLE}
+        # import_cycle and the class metrics only when one fails (their rules are off by default: issue 15).
+        by_metric = {m.value: 0 for m in Metric if (m is not Metric.CRAP or self.coverage) and m not in _ON_DEMAND}
         for v in self.failing:
             by_metric[v.metric.value] = by_metric.get(v.metric.value, 0) + 1
         mis = [fm.maintainability_index for fm in self.files]

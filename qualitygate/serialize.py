@@ -5,10 +5,12 @@ import dataclasses
 import json
 from typing import Any
 
+from qualitygate.metrics.notebook import Cells, cell_line, notebook_cells
 from qualitygate.models import (
     AnalysisError,
     Change,
     ChangeStatus,
+    ClassMetrics,
     Coupling,
     Dependencies,
     FileMetrics,
@@ -20,6 +22,7 @@ from qualitygate.models import (
     ImportRecord,
     Metric,
     ModuleCoupling,
+    NotebookCell,
     RawMetrics,
     Scope,
     Severity,
@@ -54,6 +57,9 @@ def file_to_dict(file: FileMetrics) -> dict[str, Any]:
         "functions": [f._asdict() for f in file.functions],
         "suppressions": [_suppression_to_dict(s) for s in file.suppressions],
         "imports": [r._asdict() | {"names": list(r.names)} for r in file.imports],  # issue 15
+        "classes": [c._asdict() for c in file.classes],  # issue 15; docs/json-schema.md
+        # A notebook's code cells (issue 15): only for notebooks, so other entries stay as they were.
+        **({"cells": [c._asdict() for c in file.cells]} if file.cells else {}),
     }
 
 
@@ -89,6 +95,15 @@ def violation_to_dict(v: Violation) -> dict[str, Any]:
 def to_dict(result: GateResult, *, with_files: bool = True) -> dict[str, Any]:
     """The whole report, in the fixed key order of schema version 1 (``files`` left empty when
     not ``with_files``, for a writer that encodes them one at a time)."""
+    document = _to_dict(result, with_files)
+    cells = notebook_cells(result.files)
+    if cells:  # a run with notebooks (issue 15): where each offender is in its cells
+        for key in ("violations", "suppressed", "baselined", "informational", "preexisting"):
+            _with_cells(document[key], cells)
+    return document
+
+
+def _to_dict(result: GateResult, with_files: bool) -> dict[str, Any]:
     return {
         "version": SCHEMA_VERSION,
         "passed": result.passed,
@@ -129,7 +144,25 @@ def file_from_dict(data: dict[str, Any]) -> FileMetrics:
         functions=_functions(data["functions"]),
         suppressions=tuple(_suppression_from_dict(s) for s in data.get("suppressions", ())),
         imports=tuple(import_from_dict(i) for i in data.get("imports", ())),
+        classes=tuple(ClassMetrics(**c) for c in data.get("classes", ())),  # older reports have none
+        cells=tuple(_cell_from_dict(c) for c in data.get("cells", ())),
     )
+
+
+def _cell_from_dict(data: dict[str, Any]) -> NotebookCell:
+    """One code cell of a notebook; TypeError for a value that is not an int (a hand-edited shard)."""
+    cell = NotebookCell(**data)
+    if not all(type(n) is int for n in cell):
+        raise TypeError("a notebook cell holds a value of the wrong type")
+    return cell
+
+
+def _with_cells(items: list[dict[str, Any]], cells: Cells) -> None:
+    """Violations in a notebook get ``cell`` and ``cell_line``: where ``line`` is in its cells (issue 15)."""
+    for item in items:
+        where = cell_line(cells, item["path"], item["line"])
+        if where is not None:
+            item["cell"], item["cell_line"] = where.cell, where.line
 
 
 def import_from_dict(data: dict[str, Any]) -> ImportRecord:

@@ -117,6 +117,19 @@ def test_hook_fails_on_a_tangled_file(hook_repo: Path, user_repo: Path) -> None:
 
 
 @NEEDS_GIT
+def test_hook_fails_on_a_tangled_notebook(hook_repo: Path, user_repo: Path) -> None:
+    """pre-commit hands notebooks to the hook (types_or: jupyter), located by cell (issue 15)."""
+    from tests.test_notebooks import notebook
+
+    (user_repo / "nb.ipynb").write_text(notebook(), encoding="utf-8")
+    git("add", "-A", cwd=user_repo)
+    done = try_repo(hook_repo, user_repo, "nb.ipynb", "clean.py")
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "nb.ipynb:cell 3:line 4:1: QG001" in out
+
+
+@NEEDS_GIT
 def test_hook_passes_on_clean_files(hook_repo: Path, user_repo: Path) -> None:
     done = try_repo(hook_repo, user_repo, "clean.py", "also_clean.py")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -129,7 +142,7 @@ def test_manifest_declares_the_hook_pre_commit_expects() -> None:
     (hook, *_) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
     assert hook["id"] == "qualitygate" and hook["entry"] == "qualitygate check --pre-commit"
     assert hook["args"] == ["--"]  # file names come after it, never read as options (issue 12)
-    assert hook["require_serial"] is True and hook["types"] == ["python"]
+    assert hook["require_serial"] is True and hook["types_or"] == ["python", "jupyter"]
     assert hook["pass_filenames"] is True
     text = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     assert 'minimum_pre_commit_version: "' in text  # quoted: YAML would read 3.0 as a float

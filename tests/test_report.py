@@ -318,3 +318,28 @@ def test_in_a_real_browser_no_request_leaves_the_page(xss_project: Path, cli, tm
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_report_shows_classes_and_coupling(project, cli) -> None:
+    """Issue 15: a classes table per file, the class row in the Markdown docs, and a coupling
+    section with modules by fan-in and each import cycle."""
+    root = project({
+        "pkg/__init__.py": "",
+        "pkg/a.py": "from pkg import b\n\n\nclass Two:\n    def f(self):\n        return self.x\n\n"
+                    "    def g(self):\n        return self.y\n",
+        "pkg/b.py": "from pkg import a\n",
+        "pkg/c.py": "from pkg import a\n",
+    })  # fmt: skip
+    assert cli("report", "-o", "out", cwd=root).code in (0, 1)
+    data = json.loads((root / "out" / "metrics_data.json").read_text())
+    entry = next(f for f in data["files"] if f["path"] == "pkg/a.py")
+    assert [(c["qualname"], c["methods"], c["lcom4"]) for c in entry["classes"]] == [("Two", 2, 2)]
+    modules = data["coupling"]["modules"]
+    assert modules[0]["module"] == "pkg.a" and modules[0]["fan_in"] == 2  # most depended upon first
+    assert data["coupling"]["cycles"] == [["pkg.a", "pkg.b"]]
+    page = (root / "out" / "metrics_report.html").read_text()
+    assert '<section id="coupling"><h2>Coupling</h2>' in page
+    assert "pkg.<wbr>a -&gt; pkg.<wbr>b -&gt; pkg.<wbr>a" in page  # the cycle, closed
+    assert "<h3>Classes</h3>" in page and ">LCOM4</th>" in page
+    docs = (root / "out" / "docs" / "pkg.a.md").read_text()
+    assert "| methods | WMC | lines | attributes | LCOM4 |" in docs and "| 2 | 2 | 6 | 0 | 2 |" in docs

@@ -1,4 +1,4 @@
-"""Paths -> a sorted list of Python files (include/exclude globs, .gitignore, default excludes)."""
+"""Paths -> the sorted Python files and notebooks to measure (globs, .gitignore, default excludes)."""
 from __future__ import annotations
 
 import os
@@ -19,6 +19,9 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
     }
 )  # fmt: skip
 PYTHON_SUFFIXES = (".py", ".pyi")
+# Jupyter notebooks: their code cells are measured (issue 15); ``notebooks = false`` excludes them.
+NOTEBOOK_SUFFIX = ".ipynb"
+MEASURED_SUFFIXES = (*PYTHON_SUFFIXES, NOTEBOOK_SUFFIX)
 
 # The .gitignore files that apply inside a folder: (where the part of a root-relative path that is
 # relative to the .gitignore's own folder starts, its patterns).
@@ -250,7 +253,7 @@ def _walk(top: Path, keep: _Filter) -> Iterator[_Item]:
 def _python_files(
     folder: _Folder, entries: Sequence[os.DirEntry[str]], ignores: _Ignores, keep: _Filter
 ) -> Iterator[_Item]:
-    files = [e for e in entries if e.name.endswith(PYTHON_SUFFIXES) and not _is_dir(e)]
+    files = [e for e in entries if e.name.endswith(MEASURED_SUFFIXES) and not _is_dir(e)]
     if not files:
         return
     here = Path(folder.path)

@@ -276,8 +276,15 @@ def _fixed(entry: Entry, file: FileMetrics) -> FixedOffender:
     metric = rule.metric.value if rule else ""
     if entry.symbol == FILE_SYMBOL:
         return FixedOffender(entry.rule, file.path, file.path, entry.value, getattr(file, metric, None))
-    values = [getattr(fn, metric, None) for fn in file.functions if entry.symbol in (fn.id, fn.qualname)]
+    values = _values_now(entry, rule, file, metric)
     return FixedOffender(entry.rule, file.path, entry.symbol, entry.value, values[0] if values else None)
+
+
+def _values_now(entry: Entry, rule: Rule | None, file: FileMetrics, metric: str) -> list[float | None]:
+    """The entry's function, or its class for QG006 and QG007 (issue 15: by the class's qualname)."""
+    if rule is not None and rule.scope is Scope.CLASS:
+        return [getattr(c, metric) for c in file.classes if c.qualname == entry.symbol]
+    return [getattr(fn, metric, None) for fn in file.functions if entry.symbol in (fn.id, fn.qualname)]
 
 
 # -- baseline: record or tighten -----------------------------------------------------------------

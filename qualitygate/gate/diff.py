@@ -129,7 +129,10 @@ def changed_code(ref: str, root: Path) -> ChangedCode:
     if done.returncode != 0:
         raise DiffError(f"--diff {ref}: git diff failed: {done.stderr.strip()}")
     patch = parse_diff(done.stdout)
-    files = {str(top / name): change for name, change in patch if name}
+    # A notebook's diff lines are lines of its JSON, not of the code measured from its cells:
+    # a changed notebook counts as changed throughout (gating more, never hiding a change).
+    files = {str(top / name): replace(change, whole=True) if name.endswith(".ipynb") else change
+             for name, change in patch if name}  # fmt: skip
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top).stdout
     files.update({str(top / name): FileChange(whole=True) for name in untracked.split("\0") if name})
     removed = tuple(change.base_path for name, change in patch if not name and change.base_path)

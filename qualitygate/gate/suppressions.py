@@ -48,7 +48,8 @@ def _covers(s: Suppression, v: Violation) -> bool:
     if s.scope is Scope.FILE:
         return True
     rule = RULES_BY_CODE.get(v.rule)
-    function_rule = v.rule == WORSE_RULE or (rule is not None and rule.scope is Scope.FUNCTION)
+    # A class rule (QG006, QG007: issue 15) is covered on the class line as a function rule on the def line.
+    function_rule = v.rule == WORSE_RULE or (rule is not None and rule.scope in (Scope.FUNCTION, Scope.CLASS))
     return function_rule and v.line == s.target
 
 

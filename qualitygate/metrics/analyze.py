@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 import warnings
 from collections.abc import Callable
@@ -9,14 +10,18 @@ from pathlib import Path
 
 from radon.metrics import mi_compute
 
+from qualitygate.discovery.files import NOTEBOOK_SUFFIX
+from qualitygate.metrics.classes import class_metrics
 from qualitygate.metrics.cognitive import cognitive_complexities
 from qualitygate.metrics.complete_halstead import function_maintainability
 from qualitygate.metrics.deep import NoDeepStack, call_with_deep_stack
 from qualitygate.metrics.dependencies import classify
+from qualitygate.metrics.notebook import read_notebook
+from qualitygate.metrics.notebook import syntax_error as notebook_syntax_error
 from qualitygate.metrics.options import MetricOptions  # re-exported: defined apart for the cache
 from qualitygate.metrics.radon_walk import RadonMetrics, radon_metrics
 from qualitygate.metrics.raw import RawAnalysis, analyze_raw
-from qualitygate.metrics.source import SourceError, decode, read_source
+from qualitygate.metrics.source import SourceError, decode, read_bytes, read_source
 from qualitygate.metrics.structure import FunctionInfo, walk_structure
 from qualitygate.metrics.suppressions import scan as scan_suppressions
 from qualitygate.models import (
@@ -128,8 +133,11 @@ def measure_source(source: str, path: str, options: MetricOptions) -> FileMetric
         dependencies=deps,
         functions=tuple(sorted(functions, key=lambda f: (f.lineno, f.qualname))),
         # Comments are not in the tree, and only this worker holds the source (issue 4).
-        suppressions=scan_suppressions(source, tree, [info.node for info in structure.functions]),
+        # A class's line takes a comment too, for QG006/QG007 (a class has a header as a def has).
+        suppressions=scan_suppressions(source, tree, [*(i.node for i in structure.functions),
+                                                      *(c.node for c in structure.classes)]),  # type: ignore[list-item]
         imports=tuple(structure.import_records),  # the local import graph's (issue 15)
+        classes=class_metrics(structure.classes, radon.complexity, source),  # issue 15
     )
 
 
@@ -139,6 +147,8 @@ def _syntax_error(path: str, exc: SyntaxError) -> AnalysisError:
 
 def measure_file(file: Path, path: str, options: MetricOptions) -> FileMetrics | AnalysisError:
     """Measure one file; every expected problem becomes an AnalysisError naming the path."""
+    if file.name.endswith(NOTEBOOK_SUFFIX):
+        return _guarded(lambda: _measure_notebook(read_bytes(file, options.max_file_bytes), path, options), path)
     return _guarded(lambda: _measure_any_depth(read_source(file, options.max_file_bytes), path, options), path)
 
 
@@ -147,7 +157,19 @@ def measure_bytes(data: bytes, path: str, options: MetricOptions) -> FileMetrics
     measures a file, ``path`` naming them."""
     if len(data) > options.max_file_bytes:
         return AnalysisError(path, None, f"file is larger than max_file_bytes ({options.max_file_bytes} bytes); skipped")
+    if path.endswith(NOTEBOOK_SUFFIX):
+        return _guarded(lambda: _measure_notebook(data, path, options), path)
     return _guarded(lambda: _measure_any_depth(decode(data), path, options), path)
+
+
+def _measure_notebook(data: bytes, path: str, options: MetricOptions) -> FileMetrics:
+    """A notebook's code cells measured as one source, with the map back to its cells (issue 15)."""
+    notebook = read_notebook(data)
+    try:
+        measured = _measure_any_depth(notebook.source, path, options)
+    except SyntaxError as exc:
+        raise notebook_syntax_error(notebook, exc) from None
+    return dataclasses.replace(measured, cells=notebook.cells)
 
 
 def _guarded(measure: Callable[[], FileMetrics], path: str) -> FileMetrics | AnalysisError:

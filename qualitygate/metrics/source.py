@@ -98,6 +98,12 @@ def decode(data: bytes) -> str:
 
 def read_source(path: Path, max_bytes: int) -> str:
     """Read and decode ``path``; refuse directories, unreadable and oversized files."""
+    return decode(read_bytes(path, max_bytes))
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path`` (a notebook's JSON is not decoded as Python: issue 15); refuse
+    directories, unreadable and oversized files."""
     try:
         # A FIFO would block the read forever, a device could be endless: regular files only.
         if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
@@ -112,4 +118,4 @@ def read_source(path: Path, max_bytes: int) -> str:
         raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
     if max_bytes and len(data) > max_bytes:
         raise SourceError(f"file is larger than max_file_bytes ({max_bytes} bytes); skipped")
-    return decode(data)
+    return data

@@ -5,6 +5,7 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from qualitygate.metrics.classes import ClassInfo
 from qualitygate.models import ImportRecord
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -13,6 +14,7 @@ _BLOCKS: tuple[type[ast.stmt], ...] = (ast.If, ast.For, ast.AsyncFor, ast.While,
 _TRY_STAR = getattr(ast, "TryStar", None)
 if _TRY_STAR is not None:
     _BLOCKS = (*_BLOCKS, _TRY_STAR)
+_ASSIGNS = (ast.Assign, ast.AugAssign, ast.AnnAssign)  # what makes an instance attribute (issue 15)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Structure:
     functions: list[FunctionInfo] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)
     import_records: list[ImportRecord] = field(default_factory=list)  # the import graph's (issue 15)
+    classes: list[ClassInfo] = field(default_factory=list)  # in source order (issue 15, classes.py)
 
 
 def _parameters(node: FunctionNode, is_method: bool) -> int:
@@ -82,12 +85,24 @@ def _is_overload_stub(node: FunctionNode) -> bool:
     return False
 
 
+def _class_var(annotation: ast.expr) -> bool:
+    """``ClassVar[...]`` (or ``typing.ClassVar``, or in quotes): a class attribute, not an instance one."""
+    target = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+    if isinstance(target, ast.Constant):
+        return "ClassVar" in str(target.value)
+    return getattr(target, "attr", getattr(target, "id", "")) == "ClassVar"
+
+
 class _Walker:
     def __init__(self) -> None:
         self.result = Structure()
         # Imports up to this line sit under ``if TYPE_CHECKING:``; the walk meets them in source
         # order and an ``else:`` starts after the body, so one line number marks them (issue 15).
         self.typing_end = 0
+        # Issue 15's class metrics: the class whose body is walked, and the method (with its
+        # class) whose body is, so an assignment in a nested function counts for its method.
+        self.klass: ClassInfo | None = None
+        self.method: tuple[ClassInfo, FunctionNode] | None = None
 
     def body(self, stmts: Sequence[ast.stmt], scope: str, in_class: bool, depth: int) -> int:
         """Walk statements; return the deepest block nesting reached below ``depth``."""
@@ -102,7 +117,7 @@ class _Walker:
                 self.function(stmt, scope, in_class)
             return depth
         if isinstance(stmt, ast.ClassDef):
-            self.body(stmt.body, f"{scope}{stmt.name}.", True, 0)
+            self.class_body(stmt, scope)
             return depth
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             self.result.imports.extend(_import_names(stmt))
@@ -111,7 +126,26 @@ class _Walker:
         if isinstance(stmt, _BLOCKS):
             # A def under a block (`if`, `try`, `with`...) of a class body is a method (issue 15).
             return self.block(stmt, scope, in_class, depth)
+        if isinstance(stmt, _ASSIGNS):
+            self.assignment(stmt, in_class)
         return depth
+
+    def class_body(self, node: ast.ClassDef, scope: str) -> None:
+        outer, outer_method = self.klass, self.method
+        self.klass, self.method = ClassInfo(node, f"{scope}{node.name}"), None
+        self.result.classes.append(self.klass)
+        self.body(node.body, f"{scope}{node.name}.", True, 0)
+        self.klass, self.method = outer, outer_method
+
+    def assignment(self, stmt: ast.Assign | ast.AugAssign | ast.AnnAssign, in_class: bool) -> None:
+        """Targets in a method (for ``self.x = ...``); ``x: T`` in a class body (issue 15)."""
+        if self.method is not None:
+            klass, method = self.method
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            klass.stores.setdefault(method, []).extend(targets)
+        elif in_class and self.klass is not None and isinstance(stmt, ast.AnnAssign):
+            if isinstance(stmt.target, ast.Name) and not _class_var(stmt.annotation):
+                self.klass.annotated.append(stmt.target.id)
 
     def block(self, stmt: ast.stmt, scope: str, in_class: bool, depth: int) -> int:
         self.typing_end = max(self.typing_end, _type_checking_end(stmt))
@@ -135,7 +169,12 @@ class _Walker:
         qualname = f"{scope}{node.name}"
         index = len(self.result.functions)
         self.result.functions.append(FunctionInfo(node, qualname, 0, 0))
+        outer_method = self.method
+        if in_class and self.klass is not None:  # a method: issue 15's class metrics
+            self.klass.methods.append(node)
+            self.method = (self.klass, node)
         nesting = self.body(node.body, f"{qualname}.<locals>.", False, 0)
+        self.method = outer_method
         params = _parameters(node, in_class)
         self.result.functions[index] = FunctionInfo(node, qualname, params, nesting)
 

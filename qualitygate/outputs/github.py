@@ -15,10 +15,11 @@ from contextlib import contextmanager, redirect_stderr
 from typing import TextIO, cast
 
 from qualitygate.gate.result import worst_first
+from qualitygate.metrics.notebook import Cells, file_lines, notebook_cells
 from qualitygate.models import AnalysisError, GateResult, Severity, Violation
 from qualitygate.outputs import ReportContext
 from qualitygate.outputs.common import repo_path, rule_for
-from qualitygate.outputs.text import summary_line
+from qualitygate.outputs.text import place, summary_line
 from qualitygate.paths import one_line
 
 # GitHub keeps 10 error and 10 warning annotations per step and drops the rest (docs:
@@ -51,10 +52,12 @@ def _message(v: Violation) -> str:
     return v.message if v.symbol == v.path else f"{v.symbol}: {v.message}"
 
 
-def _violation_command(v: Violation, context: ReportContext) -> str:
+def _violation_command(v: Violation, context: ReportContext, cells: Cells) -> str:
     # GitHub maps ``file`` from the repository root, not the step's working directory (issue 16).
     kind = "warning" if v.severity is Severity.WARNING else "error"
-    props = {"file": repo_path(v.path, context), "line": v.line, "endLine": v.end_line, "title": _title(v)}
+    # A notebook's lines are those of its JSON text, as in SARIF (issue 15).
+    line, end = file_lines(cells, v.path, v.line, v.end_line)
+    props = {"file": repo_path(v.path, context), "line": line, "endLine": end, "title": _title(v)}
     return command(kind, _message(v), props)
 
 
@@ -66,9 +69,9 @@ def _error_command(e: AnalysisError, context: ReportContext) -> str:
     return command("error", e.message, props)
 
 
-def _plain(v: Violation) -> str:
+def _plain(v: Violation, cells: Cells) -> str:
     # A log line starts with a word and holds no line break, so no path can start a command.
-    return one_line(f"{v.severity.value}: {v.path}:{v.line}: {v.rule} {_message(v)}")
+    return one_line(f"{v.severity.value}: {place(v, cells)}: {v.rule} {_message(v)}")
 
 
 def _plain_error(e: AnalysisError) -> str:
@@ -79,9 +82,11 @@ def _plain_error(e: AnalysisError) -> str:
 def _findings(result: GateResult, context: ReportContext) -> dict[str, list[tuple[str, str]]]:
     """Per annotation kind, worst first: (workflow command, plain log line) pairs."""
     ranked = worst_first(result.violations)
+    cells = notebook_cells(result.files)
+    found = [(v.severity, _violation_command(v, context, cells), _plain(v, cells)) for v in ranked]
     errors = [(_error_command(e, context), _plain_error(e)) for e in result.errors]
-    errors += [(_violation_command(v, context), _plain(v)) for v in ranked if v.severity is Severity.ERROR]
-    warnings = [(_violation_command(v, context), _plain(v)) for v in ranked if v.severity is Severity.WARNING]
+    errors += [(cmd, line) for severity, cmd, line in found if severity is Severity.ERROR]
+    warnings = [(cmd, line) for severity, cmd, line in found if severity is Severity.WARNING]
     return {"error": errors, "warning": warnings}
 
 

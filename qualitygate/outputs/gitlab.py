@@ -5,6 +5,7 @@ import hashlib
 import json
 from typing import Any, TextIO
 
+from qualitygate.metrics.notebook import Cells, file_lines, notebook_cells
 from qualitygate.models import AnalysisError, GateResult, Severity, Violation
 from qualitygate.outputs import ReportContext
 from qualitygate.outputs.common import fingerprints, repo_path
@@ -23,14 +24,16 @@ def severity(v: Violation) -> str:
     return SEVERITIES[level]
 
 
-def _issue(v: Violation, fingerprint: str, context: ReportContext) -> dict[str, Any]:
+def _issue(v: Violation, fingerprint: str, context: ReportContext, cells: Cells) -> dict[str, Any]:
     where = "" if v.symbol == v.path else f"{v.symbol}: "
+    # A notebook's lines are those of its JSON text, where GitLab shows them (issue 15).
+    begin, end = file_lines(cells, v.path, v.line, v.end_line)
     return {
         "description": f"{where}{v.message} ({v.rule})",
         "check_name": v.rule,
         "fingerprint": fingerprint,
         "severity": severity(v),
-        "location": {"path": repo_path(v.path, context), "lines": {"begin": v.line, "end": max(v.end_line, v.line)}},
+        "location": {"path": repo_path(v.path, context), "lines": {"begin": begin, "end": end}},
     }
 
 
@@ -50,6 +53,7 @@ def render(result: GateResult, stream: TextIO, context: ReportContext) -> None:
     """One issue per violation, in report order (path, line, rule), then one per unreadable file.
     Paths are relative to the repository root, where GitLab looks for them (issue 16)."""
     pairs = zip(result.violations, fingerprints(result.violations), strict=True)
-    issues = [_issue(v, fp, context) for v, fp in pairs] + [_error_issue(e, context) for e in result.errors]
+    cells = notebook_cells(result.files)
+    issues = [_issue(v, fp, context, cells) for v, fp in pairs] + [_error_issue(e, context) for e in result.errors]
     json.dump(issues, stream, indent=2, ensure_ascii=False)
     stream.write("\n")

@@ -12,6 +12,7 @@ from typing import TextIO
 from urllib.parse import quote
 
 from qualitygate.gate.result import worst_first
+from qualitygate.metrics.notebook import CellLine, Cells, cell_line, notebook_cells
 from qualitygate.models import (
     GateResult,
     Metric,
@@ -62,15 +63,22 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
-def link(path: str, line: int, context: ReportContext) -> str:
+def link(path: str, line: int, context: ReportContext, cell: CellLine | None = None) -> str:
     # The job summary names files from the repository root, as the blob URL does (issue 16):
     # ``source_url`` points at that root (report_context strips nothing twice), so the path is
     # joined to it once.
     path = repo_path(path, context)
-    text = code(f"{path}:{line}")
+    text = code(f"{path}:cell {cell.cell}:line {cell.line}" if cell else f"{path}:{line}")
     if path.startswith("/"):  # outside the working directory: no stable link
         return text
-    return f"[{text}]({context.source_url}{quote(path, safe='/')}#L{line})"
+    # A notebook: the line of its JSON text, which GitHub shows only as plain text (issue 15).
+    anchor = f"?plain=1#L{cell.file_line}" if cell else f"#L{line}"
+    return f"[{text}]({context.source_url}{quote(path, safe='/')}{anchor})"
+
+
+def _located(path: str, line: int, context: ReportContext, cells: Cells) -> str:
+    """``link``, by cell in a notebook (issue 15)."""
+    return link(path, line, context, cell_line(cells, path, line))
 
 
 def _head(result: GateResult) -> list[str]:
@@ -101,12 +109,12 @@ def _metric_table(result: GateResult) -> list[str]:
     return rows
 
 
-def _offender_row(v: Violation, context: ReportContext) -> str:
+def _offender_row(v: Violation, context: ReportContext, cells: Cells) -> str:
     rule = rule_for(v.rule)
     name = f"{v.rule} {rule.name}" if rule else v.rule
     symbol = "(file)" if v.symbol == v.path else cell(code(v.symbol))
     return (
-        f"| {_MARK[v.severity]} | {name} | {cell(link(v.path, v.line, context))} | {symbol} | "
+        f"| {_MARK[v.severity]} | {name} | {cell(_located(v.path, v.line, context, cells))} | {symbol} | "
         f"{format_number(v.value)} | {v.comparison} {format_number(v.threshold)} | "
         f"{v.excess:.0%} |"
     )
@@ -121,7 +129,8 @@ def _offenders(result: GateResult, context: ReportContext) -> Section:
     header = ["### Worst offenders", "",
               "| | rule | location | symbol | value | threshold | past it |",
               "|---|---|---|---|--:|--:|--:|"]  # fmt: skip
-    return header, [_offender_row(v, context) for v in worst_first(result.violations)]
+    cells = notebook_cells(result.files)
+    return header, [_offender_row(v, context, cells) for v in worst_first(result.violations)]
 
 
 def _errors(result: GateResult, context: ReportContext) -> Section:
@@ -135,10 +144,10 @@ def _errors(result: GateResult, context: ReportContext) -> Section:
     return ["", "### Files not analysed", "", "| location | reason |", "|---|---|"], rows
 
 
-def _suggestion_row(s: Suggestion, context: ReportContext) -> str:
+def _suggestion_row(s: Suggestion, context: ReportContext, cells: Cells) -> str:
     symbol = f" {code(s.qualname)}" if s.qualname else ""
     # The advice's own code spans (names from the code, which hold no backtick) are kept.
-    row = f"- {link(s.path, s.line, context)} {s.rule}{symbol}: {one_line(s.text)}"
+    row = f"- {_located(s.path, s.line, context, cells)} {s.rule}{symbol}: {one_line(s.text)}"
     if s.kind is not SuggestionKind.AI or not s.patch:
         return row
     # Longer than any backtick run in the patch, so no line of it can close the block.
@@ -154,7 +163,8 @@ def _suggestions(result: GateResult, context: ReportContext) -> Section:
     """Issue 6: the advice for each violation, and each AI rewrite with its patch and evidence."""
     if not result.suggestions:
         return [], []
-    rows = [_suggestion_row(s, context) for s in result.suggestions]
+    cells = notebook_cells(result.files)
+    rows = [_suggestion_row(s, context, cells) for s in result.suggestions]
     return ["", "### Suggestions", ""], rows
 
 

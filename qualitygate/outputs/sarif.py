@@ -8,6 +8,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from qualitygate.gate.rules import RULES, Rule
+from qualitygate.metrics.notebook import Cells, file_lines, notebook_cells
 from qualitygate.models import (
     AnalysisError,
     GateResult,
@@ -119,27 +120,36 @@ def _rules(result: GateResult, context: ReportContext) -> list[dict[str, Any]]:
     return [_rule_descriptor(r, context) for r in listed] + [_unknown_rule(c) for c in sorted(used - known)]
 
 
-def _location(v: Violation, context: ReportContext) -> dict[str, Any]:
+def _region(v: Violation, cells: Cells) -> dict[str, int]:
+    """The lines of the file; in a notebook, of its JSON text, with no column (issue 15)."""
+    if v.path not in cells:
+        return {"startLine": v.line, "startColumn": v.column, "endLine": max(v.end_line, v.line)}
+    start, end = file_lines(cells, v.path, v.line, v.end_line)
+    return {"startLine": start, "endLine": end}
+
+
+def _location(v: Violation, context: ReportContext, cells: Cells) -> dict[str, Any]:
     function = v.symbol != v.path
     return {
         "physicalLocation": {
             "artifactLocation": _artifact(v.path, context),
-            "region": {"startLine": v.line, "startColumn": v.column, "endLine": max(v.end_line, v.line)},
+            "region": _region(v, cells),
         },
         "logicalLocations": [
-            {"fullyQualifiedName": qualname_of(v.symbol), "kind": "function" if function else "module"}
+            # A class violation (QG006, QG007: issue 15) names a class: SARIF's kind "type".
+            {"fullyQualifiedName": qualname_of(v.symbol), "kind": ("type" if v.metric.value in ("wmc", "lcom4") else "function") if function else "module"}
         ],
     }
 
 
-def _result(v: Violation, rule_index: int, fingerprint: str, context: ReportContext) -> dict[str, Any]:
+def _result(v: Violation, rule_index: int, fingerprint: str, context: ReportContext, cells: Cells) -> dict[str, Any]:
     message = v.message if v.symbol == v.path else f"{v.symbol}: {v.message}"
     return {
         "ruleId": v.rule,
         "ruleIndex": rule_index,
         "level": "warning" if v.severity is Severity.WARNING else "error",
         "message": {"text": message},
-        "locations": [_location(v, context)],
+        "locations": [_location(v, context, cells)],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": {"metric": v.metric.value, "value": v.value, "threshold": v.threshold},
     }
@@ -193,8 +203,9 @@ def to_sarif(result: GateResult, context: ReportContext) -> dict[str, Any]:
     driver["rules"] = rules
     if context.version:
         driver["version"] = context.version
+    cells = notebook_cells(result.files)
     results = [
-        _result(v, index[v.rule], fp, context)
+        _result(v, index[v.rule], fp, context, cells)
         for v, fp in zip(result.violations, fingerprints(result.violations), strict=True)
     ]
     if result.suggestions:

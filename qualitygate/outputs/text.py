@@ -13,6 +13,7 @@ from itertools import groupby
 from typing import TextIO
 
 from qualitygate.gate.rules import COVERAGE_RULES, RULES
+from qualitygate.metrics.notebook import Cells, cell_line, notebook_cells
 from qualitygate.models import GateResult, Severity, SuggestionKind, Violation, format_number
 from qualitygate.outputs import ReportContext
 from qualitygate.paths import one_line
@@ -30,7 +31,14 @@ _NOTES = {
 }
 
 
-def _violation_line(v: Violation, color: bool, info: str = "") -> str:
+def place(v: Violation, cells: Cells) -> str:
+    """``path:line``; in a notebook ``path:cell 3:line 4``, the line inside the cell (issue 15)."""
+    found = cell_line(cells, v.path, v.line)
+    line = f"cell {found.cell}:line {found.line}" if found else v.line
+    return f"{one_line(v.path)}:{line}"
+
+
+def _violation_line(v: Violation, color: bool, cells: Cells, info: str = "") -> str:
     quiet = info or v.severity is Severity.WARNING
     code = _paint(v.rule, _YELLOW if quiet else _RED, color) if color else v.rule
     kind = " info" if info else " warning" if v.severity is Severity.WARNING else ""
@@ -40,11 +48,11 @@ def _violation_line(v: Violation, color: bool, info: str = "") -> str:
     if v.baseline_value is not None:
         note = f" (worse than the baseline's {format_number(v.baseline_value)})"
     # The metric's name and comparison by its rule: str keys (2,000 lines on the stdlib).
-    where, symbol = one_line(v.path), one_line(v.symbol)
+    where, symbol = f"{place(v, cells)}:{v.column}", one_line(v.symbol)
     if v.rule not in _METRIC_OF:  # no threshold rule (QG010 compares with the merge-base): its message
-        return f"{where}:{v.line}:{v.column}: {code}{kind} {symbol} {one_line(v.message)}{note}"
+        return f"{where}: {code}{kind} {symbol} {one_line(v.message)}{note}"
     metric, comparison = _METRIC_OF[v.rule]
-    return f"{where}:{v.line}:{v.column}: {code}{kind} {symbol} {metric} {value} {comparison} {threshold}{note}"
+    return f"{where}: {code}{kind} {symbol} {metric} {value} {comparison} {threshold}{note}"
 
 
 # QG008 has no threshold to compare with: its message names the cycle (issue 15).
@@ -104,9 +112,9 @@ def _coverage_lines(result: GateResult) -> list[str]:
             f"{_percent(worst.coverage)})"]  # fmt: skip
 
 
-def _set_aside_lines(result: GateResult, color: bool) -> list[tuple[str, str]]:
+def _set_aside_lines(result: GateResult, color: bool, cells: Cells) -> list[tuple[str, str]]:
     """Offenders --diff does not gate: outside the change, or failing at the base and no worse."""
-    return [(v.path, _violation_line(v, color, info=kind))
+    return [(v.path, _violation_line(v, color, cells, info=kind))
             for kind, found in (("info", result.informational), ("preexisting", result.preexisting))
             for v in found]  # fmt: skip
 
@@ -137,10 +145,11 @@ def _report(result: GateResult, context: ReportContext) -> str:
     """The blocks per file, the fixed baseline entries and the coverage line."""
     advice = _suggestion_lines(result) if context.view.advice else {}
     notes = _coverage_notes(result)
+    cells = notebook_cells(result.files)
     lines = [(v.path, line) for v in result.violations
-             for line in (_violation_line(v, context.color) + notes.get((v.rule, v.path, v.symbol), ""),
+             for line in (_violation_line(v, context.color, cells) + notes.get((v.rule, v.path, v.symbol), ""),
                           *advice.get((v.path, v.rule, v.line, v.symbol), ()))]  # fmt: skip
-    lines += _set_aside_lines(result, context.color)
+    lines += _set_aside_lines(result, context.color, cells)
     for e in result.errors:
         where = one_line(f"{e.path}:{e.line}" if e.line else e.path)
         lines.append((e.path, f"{where}: {_paint('error', _RED, context.color)} {one_line(e.message)}"))

@@ -20,7 +20,7 @@ from qualitygate.models import (
     Suggestion,
     Violation,
 )
-from qualitygate.serialize import error_to_dict, violation_to_dict
+from qualitygate.serialize import coupling_to_dict, error_to_dict, violation_to_dict
 from qualitygate.store.history_query import HistoryView, RunSummary
 
 DATA_VERSION = 1
@@ -103,6 +103,7 @@ def _file_entry(
         "halstead_volume": round(file.halstead.volume, 2),
         "dependencies": file.dependencies._asdict(),
         "functions": [_function_row(file, f, [], 0.0) for f in file.functions],
+        "classes": [c._asdict() for c in file.classes],  # issue 15: docs/metrics.md, "Classes"
         "violations": [violation_to_dict(v) for v in violations],
         "maintainability_trend": [round(mi, 2) for _, mi in series.get(file.path, ())],
     }
@@ -219,4 +220,15 @@ def build(
         "recommendations": recommendations(result, hot=_hot(hotspots)),
         "files": files,
         "errors": [error_to_dict(e) for e in result.errors],
+        "coupling": _coupling(result),
     }
+
+
+def _coupling(result: GateResult) -> dict[str, Any] | None:
+    """The local import graph (issue 15): modules by fan-in (most depended upon first), and the
+    cycles; None in a run without one (a --shard report)."""
+    if result.coupling is None:
+        return None
+    data = coupling_to_dict(result.coupling)
+    data["modules"].sort(key=lambda m: (-m["fan_in"], -m["fan_out"], m["module"]))
+    return data

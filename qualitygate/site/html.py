@@ -315,6 +315,7 @@ def _file_details(file: Mapping[str, Any]) -> str:
         for v in file["violations"]
     )
     functions = _table(file["functions"], _with_coverage(FUNCTION_COLUMNS, file["functions"])) if file["functions"] else '<p class="muted">No functions.</p>'
+    functions += _classes(file)
     count = len(file["violations"])
     return (
         f'<details class="file" data-path="{e(file["path"])}"><summary>'
@@ -325,6 +326,42 @@ def _file_details(file: Mapping[str, Any]) -> str:
         f'</summary><div class="inner"><p>Halstead volume {e(_num(file["halstead_volume"]))}; '
         f"dependencies: {e(dep_text)}</p>{f'<ul>{violations}</ul>' if violations else ''}{functions}</div></details>"
     )
+
+
+# Issue 15, docs/metrics.md "Classes": what each class holds and how cohesive it is.
+CLASS_COLUMNS: tuple[Column, ...] = (
+    ("qualname", "class", lambda r: r["qualname"], False),
+    ("line", "line", lambda r: r["line"], True),
+    ("methods", "methods", lambda r: r["methods"], True),
+    ("wmc", "WMC", lambda r: r["wmc"], True),
+    ("lines", "lines", lambda r: r["lines"], True),
+    ("attributes", "attributes", lambda r: r["attributes"], True),
+    ("lcom4", "LCOM4", lambda r: r["lcom4"], True),
+)
+COUPLING_COLUMNS: tuple[Column, ...] = (
+    ("module", "module", lambda r: r["module"], False),
+    ("fan_in", "fan-in", lambda r: r["fan_in"], True),
+    ("fan_out", "fan-out", lambda r: r["fan_out"], True),
+    ("instability", "instability", lambda r: r["instability"], True),
+)
+
+
+def _classes(file: Mapping[str, Any]) -> str:
+    """A file's classes table; none in data written before classes (issue 15)."""
+    classes = file.get("classes") or ()
+    return f"<h3>Classes</h3>{_table(classes, CLASS_COLUMNS)}" if classes else ""
+
+
+def _coupling(data: Mapping[str, Any]) -> str:
+    """The local import graph (issue 15): modules by fan-in, then every import cycle."""
+    found = data.get("coupling")
+    if not found or not found["modules"]:
+        return ""
+    cycles = "".join(f"<li>{_code(' -> '.join([*cycle, cycle[0]]))}</li>" for cycle in found["cycles"])
+    listed = f"<h3>Import cycles</h3><ul>{cycles}</ul>" if cycles else '<p class="muted">No import cycle.</p>'
+    return ('<section id="coupling"><h2>Coupling</h2><p class="muted">Local modules by fan-in (the modules '
+            "importing them); instability is fan-out / (fan-in + fan-out), after Robert C. Martin.</p>"
+            f"{_table(found['modules'], COUPLING_COLUMNS)}{listed}</section>")  # fmt: skip
 
 
 def _files(data: Mapping[str, Any]) -> str:
@@ -342,7 +379,7 @@ def _errors(data: Mapping[str, Any]) -> str:
 
 def render(data: Mapping[str, Any]) -> str:
     """The whole page as one string."""
-    sections = (_header, _summary, _trends, _offenders, _hotspots, _recommendations, _files, _errors)
+    sections = (_header, _summary, _trends, _offenders, _hotspots, _recommendations, _coupling, _files, _errors)
     body = "".join(section(data) for section in sections)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

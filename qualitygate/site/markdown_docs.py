@@ -4,12 +4,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from qualitygate.gate.rules import Thresholds
-from qualitygate.models import FileMetrics, FunctionMetrics, Violation, format_number
+from qualitygate.models import ClassMetrics, FileMetrics, FunctionMetrics, Violation, format_number
 from qualitygate.site.data import mi_status
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -124,15 +124,28 @@ def _function_section(node: FunctionNode, qualname: str, metrics: dict[tuple[str
     return f"{heading} {code(signature(node))}\n\n{_where(node)}\n\n{_docstring(node)}\n\n{_metric_row(func)}"
 
 
-def _class_section(node: ast.ClassDef, prefix: str, metrics: dict[tuple[str, int], FunctionMetrics], level: int) -> str:
+CLASS_HEADER = "| methods | WMC | lines | attributes | LCOM4 |\n|---:|---:|---:|---:|---:|"
+
+
+def _class_row(found: ClassMetrics | None) -> str:
+    """Issue 15's class metrics (docs/metrics.md, "Classes")."""
+    if found is None:
+        return ""
+    cells = (found.methods, found.wmc, found.lines, found.attributes, found.lcom4)
+    return f"\n{CLASS_HEADER}\n| {' | '.join(map(str, cells))} |\n"
+
+
+def _class_section(node: ast.ClassDef, prefix: str, metrics: dict[tuple[str, int], FunctionMetrics], level: int,
+                   classes: Mapping[tuple[str, int], ClassMetrics] | None = None) -> str:  # fmt: skip
     qualname = f"{prefix}{node.name}"
     heading = "#" * min(level, 6)
-    parts = [f"{heading} {code(class_signature(node))}\n\n{_where(node)}\n\n{_docstring(node)}\n"]
+    row = _class_row((classes or {}).get((qualname, node.lineno)))
+    parts = [f"{heading} {code(class_signature(node))}\n\n{_where(node)}\n\n{_docstring(node)}\n{row}"]
     for child in node.body:
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
             parts.append(_function_section(child, f"{qualname}.{child.name}", metrics, level + 1))
         elif isinstance(child, ast.ClassDef):
-            parts.append(_class_section(child, f"{qualname}.", metrics, level + 1))
+            parts.append(_class_section(child, f"{qualname}.", metrics, level + 1, classes))
     return "\n".join(parts)
 
 
@@ -178,8 +191,9 @@ def quality_section(file: FileMetrics, context: Context) -> str:
     return f"## Code Quality Metrics\n\n| metric | value | status |\n|---|---:|---|\n{table}\n\n{_dependencies(file)}"
 
 
-def _members(tree: ast.Module, metrics: dict[tuple[str, int], FunctionMetrics]) -> tuple[list[str], list[str]]:
-    classes = [_class_section(n, "", metrics, 3) for n in tree.body if isinstance(n, ast.ClassDef)]
+def _members(tree: ast.Module, metrics: dict[tuple[str, int], FunctionMetrics],
+             by_class: Mapping[tuple[str, int], ClassMetrics] | None = None) -> tuple[list[str], list[str]]:  # fmt: skip
+    classes = [_class_section(n, "", metrics, 3, by_class) for n in tree.body if isinstance(n, ast.ClassDef)]
     functions = [
         _function_section(n, n.name, metrics, 3)
         for n in tree.body
@@ -192,7 +206,8 @@ def module_page(file: FileMetrics, relative: str, tree: ast.Module | None, conte
     """One module's page; ``tree`` is None when the source could not be read again."""
     module = module_name(relative)
     metrics = {(f.qualname, f.lineno): f for f in file.functions}
-    classes, functions = _members(tree, metrics) if tree else ([], [])
+    by_class = {(c.qualname, c.line): c for c in file.classes}
+    classes, functions = _members(tree, metrics, by_class) if tree else ([], [])
     overview = _docstring(tree) if tree else "_The source could not be read when the report was written._"
     header = (
         f"# Module {code(module)}\n\n**File:** {code(relative)} · **Lines:** {file.raw.loc} "

@@ -8,11 +8,13 @@ from typing import Any, NamedTuple, get_type_hints
 
 from qualitygate.models import (
     AnalysisError,
+    ClassMetrics,
     Dependencies,
     FileMetrics,
     FunctionMetrics,
     Halstead,
     ImportRecord,
+    NotebookCell,
     RawMetrics,
     Scope,
     Suppression,
@@ -43,6 +45,7 @@ def encode(outcome: Outcome, stamp: tuple[int, int, str]) -> dict[str, Any]:
     del metrics["path"]  # the display path depends on where the run started
     metrics["functions"] = [list(f) for f in outcome.functions]
     metrics["imports"] = [list(r) for r in outcome.imports]  # rows, as the functions (issue 15)
+    metrics["classes"] = [list(c) for c in outcome.classes]  # rows too (issue 15)
     entry["metrics"] = metrics
     return entry
 
@@ -86,6 +89,8 @@ def _file(data: dict[str, Any], display: str) -> FileMetrics:
         functions=_functions(data["functions"]),
         suppressions=tuple(_suppression(s) for s in data["suppressions"]),
         imports=tuple(map(_import, data["imports"])),
+        classes=tuple(map(_class, data["classes"])),  # required: an entry without them is re-measured
+        cells=tuple(_record(NotebookCell, cell) for cell in data.get("cells", ())),  # notebooks (issue 15)
     )
 
 
@@ -115,7 +120,9 @@ def _names(values: Any) -> tuple[str, ...]:
     return tuple(values)
 
 
-_HINTS: dict[type, dict[str, Any]] = {cls: get_type_hints(cls) for cls in (RawMetrics, Halstead, FunctionMetrics)}
+_HINTS: dict[type, dict[str, Any]] = {
+    cls: get_type_hints(cls) for cls in (RawMetrics, Halstead, FunctionMetrics, NotebookCell)
+}
 # The types each column of a function row may hold, in field order.
 _COLUMN_TYPES = tuple(
     frozenset((str,)) if hint is str else frozenset((int,)) if hint is int else frozenset((int, float))
@@ -163,3 +170,12 @@ def _import(row: Any) -> ImportRecord:
 def function_fields() -> Sequence[str]:
     """The row layout, for the cache key."""
     return FunctionMetrics._fields
+
+
+def _class(row: Any) -> ClassMetrics:
+    """``[name, qualname, line, end_line, methods, wmc, lines, attributes, lcom4]`` (issue 15)."""
+    if type(row) is not list or len(row) != len(ClassMetrics._fields):
+        raise Malformed("a class row has other fields")
+    if not (type(row[0]) is str and type(row[1]) is str and all(map(_is_int, row[2:]))):
+        raise Malformed("a class is malformed")
+    return ClassMetrics._make(row)

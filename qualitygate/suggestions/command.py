@@ -139,7 +139,7 @@ def _deterministic(result: GateResult, context: SuggestContext, files: SourceFil
     from qualitygate.config import metric_options
 
     outcome = with_tests(extractions(result, files.editable_text, metric_options(context.settings)),
-                         context.settings.root, out.note)  # fmt: skip
+                         context.settings, out.note)  # fmt: skip
     for item in offered(outcome):
         out.note(item.describe(describe(item.evidence.pairs())))
     made = sum(len(f.offered) for f in outcome.files)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from qualitygate.metrics.analyze import MetricOptions, measure_source
 from qualitygate.models import FileMetrics, GateResult, Metric, Violation, format_number
@@ -15,6 +14,9 @@ from qualitygate.suggestions.evidence import Evidence, Rejected
 from qualitygate.suggestions.extract import Extraction, extract
 from qualitygate.suggestions.flow import Unmovable
 from qualitygate.suggestions.static import check_grammar, check_pyflakes, lowest_minor
+
+if TYPE_CHECKING:
+    from qualitygate.config import Settings
 
 # Extraction lowers cognitive and cyclomatic complexity; the cognitive one first when both fail,
 # as the advice reads it (one extraction per function and run).
@@ -127,41 +129,45 @@ def extractions(result: GateResult, text: Callable[[str], str | None], options: 
     return Outcome(files, skipped)
 
 
-def with_tests(outcome: Outcome, root: Path, log: Callable[[str], None]) -> Outcome:
-    """The project's tests once per changed file, on a patched copy; a file whose extractions make
-    tests fail that pass without them is dropped (never offered as a change)."""
+def with_tests(outcome: Outcome, settings: Settings, log: Callable[[str], None]) -> Outcome:
+    """The project's tests once per changed file, on a patched copy, and the recorded calls to each
+    extracted function replayed; a file whose extractions make tests fail that pass without them,
+    or change what a recorded call gives, is dropped (never offered as a change)."""
     from qualitygate.suggestions.tests_run import (
-        TestRun,
-        default_command,
+        check_change,
+        evidence,
+        plan,
+        refusal,
         relative_to_root,
-        run_tests,
-        tests_label,
     )
 
-    command = default_command(root)
-    if command is None:
+    how = plan(settings)
+    if how is None:
         return outcome
     kept: list[FileExtractions] = []
-    baseline: TestRun | None = None
     for item in outcome.files:
-        relative = relative_to_root(item.path, root)
+        relative = relative_to_root(item.path, settings.root)
         if relative is None:
             kept.append(item)
             continue
-        run = run_tests(root, command, {relative: item.source})
-        if run.outcome == "failed":
-            baseline = baseline or run_tests(root, command, {})
-            if baseline.outcome == "passed":
-                log(f"dropped the extractions of {item.path}: the project's tests fail with them "
-                    f"({run.failed} failed; {run.reason})")  # fmt: skip
-                outcome.skipped["the project's tests fail with it"] += len(item.offered)
-                continue
+        names = [o.qualname for o in item.offered]
+        checked = check_change(settings.root, how, relative, item.source, names)
+        why = refusal(checked, names)
+        if why:
+            log(f"dropped the extractions of {item.path}: {why.replace('fail with it', 'fail with them')}")
+            outcome.skipped[_skip_reason(why)] += len(item.offered)
+            continue
         kept.append(item._replace(offered=tuple(
-            o._replace(evidence=Evidence(tests=tests_label(run, baseline, root, o.qualname.rpartition(".")[2], "extraction"),
-                                         tests_ran=run.ran))
+            o._replace(evidence=evidence(o.evidence, checked, settings.root, o.qualname, "extraction"))
             for o in item.offered
         )))  # fmt: skip
     return Outcome(kept, outcome.skipped)
+
+
+def _skip_reason(why: str) -> str:
+    if why.startswith("the project's tests"):
+        return "the project's tests fail with it"
+    return "recorded calls give another outcome with it"
 
 
 def offered(outcome: Outcome) -> Iterator[Offered]:

@@ -22,7 +22,9 @@ class Evidence:
     static: str = "ok"  # every static check passed (a failing one rejects the rewrite)
     tests: str = "not run"  # or "passed", "failed", "timed out" (suggestions/tests_run.py)
     tests_ran: int = 0
-    replayed_calls: int = 0  # differential replay is not implemented yet
+    tests_selected: str = ""  # "2 modules that import it", "all (none imports it)", "all (verify_command)"
+    replayed_calls: int = 0  # recorded calls made on the old and new code and compared
+    differences: int = 0  # of those, the ones whose outcome differs (a difference rejects)
     warnings: tuple[str, ...] = ()  # what the static checks noticed without rejecting
     not_checked: tuple[str, ...] = ()  # what they could not look at (bases defined elsewhere)
 
@@ -36,8 +38,12 @@ class Evidence:
         pairs: list[tuple[str, str | int]] = [
             ("static", self.static), ("tests", self.tests), ("replayed_calls", self.replayed_calls),
         ]  # fmt: skip
+        if self.tests_selected:
+            pairs.insert(2, ("tests_selected", self.tests_selected))
         if self.tests_ran:
             pairs.insert(2, ("tests_ran", self.tests_ran))
+        if self.replayed_calls:
+            pairs.append(("differences", self.differences))
         if self.warnings:
             pairs.append(("warnings", "; ".join(self.warnings)))
         if self.not_checked:
@@ -50,9 +56,7 @@ def describe(pairs: EvidencePairs) -> str:
     found = dict(pairs)
     tests = found.get("tests", "not run")
     if found.get("static") == "ok" and tests == "passed":
-        ran = found.get("tests_ran", 0)
-        words = (f"verified: metrics re-measured, static checks passed, {ran} of the project's "
-                 "tests passed on a patched copy (calls not replayed)")  # fmt: skip
+        words = f"verified: metrics re-measured, static checks passed, {_tests_words(found)}"
     elif tests == "not run":
         words = ("unverified: metrics re-measured, static checks passed; behaviour unchecked "
                  "(no tests were run)")  # fmt: skip
@@ -63,3 +67,16 @@ def describe(pairs: EvidencePairs) -> str:
     if found.get("not_checked"):
         words += f"; not checked: {found['not_checked']}"
     return words
+
+
+def _tests_words(found: dict[str, str | int]) -> str:
+    """``14 covering tests passed on a patched copy; 230 recorded calls equal``."""
+    ran, selected = int(found.get("tests_ran", 0)), str(found.get("tests_selected", ""))
+    tests = f"{ran} of the project's tests"
+    if " that import" in selected:
+        tests = f"{ran} covering test{'s' * (ran != 1)}"
+    elif selected == "all (verify_command)" and not ran:  # its output gave no count
+        tests = "the verify_command"
+    calls = int(found.get("replayed_calls", 0))
+    replayed = f"{calls} recorded call{'s' * (calls != 1)} equal" if calls else "calls not replayed"
+    return f"{tests} passed on a patched copy; {replayed}"

@@ -173,7 +173,7 @@ def ai_rewrites(
     finally:
         cache.save()
         client.close()
-    accepted = _behaviour_evidence(accepted, tally, settings.root, out)
+    accepted = _behaviour_evidence(accepted, tally, settings, out)
     if tally.failures:
         unique = sorted(set(tally.failures))
         out.warn(f"AI suggestions: {len(tally.failures)} request{'s' * (len(tally.failures) != 1)} "
@@ -182,16 +182,16 @@ def ai_rewrites(
     return accepted
 
 
-def _behaviour_evidence(accepted: list[Accepted], tally: Tally, root: Path, out: Console) -> list[Accepted]:
-    """The project's tests on a patched copy of each rewrite (issue 13): this runs its code,
-    which only ``suggest`` and ``--suggest`` do."""
-    from qualitygate.suggestions.tests_run import default_command, with_test_evidence
+def _behaviour_evidence(accepted: list[Accepted], tally: Tally, settings: Settings, out: Console) -> list[Accepted]:
+    """The project's tests (``verify_command``) on a patched copy of each rewrite, and its recorded
+    calls replayed (issue 13): this runs its code, which only ``suggest`` and ``--suggest`` do."""
+    from qualitygate.suggestions.tests_run import plan, with_test_evidence
 
-    if not accepted or default_command(root) is None:
+    if not accepted or plan(settings) is None:
         return accepted
     out.note(f"running the project's tests on a patched copy for {len(accepted)} rewrite"
              f"{'s' * (len(accepted) != 1)}")  # fmt: skip
-    kept, dropped = with_test_evidence(accepted, root, out.note)
+    kept, dropped = with_test_evidence(accepted, settings, out.note)
     tally.rejected += dropped
     tally.offered -= dropped
     tally.verified = sum(a.verified.evidence.verified for a in kept)

@@ -292,6 +292,9 @@ def _file_suggestions(
 
     costs: dict[tuple[str, int], list[CostSummary] | None] = {}
     for v in violations:
+        if v.metric in _NOT_FUNCTIONS:  # issue 15: a class, or an import cycle
+            yield _suggestion(v, _NOT_FUNCTIONS[v.metric](v, file, lines))
+            continue
         func = functions.get((v.symbol, v.line))
         if func is None:
             yield _suggestion(v, file_advice(v, file))
@@ -307,6 +310,55 @@ def _file_suggestions(
         # which rests on the measured metrics alone, rather than none.
         text = brief_advice(v, func) if found is None else function_advice(v, func, found)
         yield _suggestion(v, text)
+
+
+def _wmc_advice(v: Violation, file: FileMetrics, lines: Lines) -> str:
+    """QG006: the class's most complex methods (its own, not those of nested classes)."""
+    prefix = v.symbol + "."
+    own = [f for f in sorted(file.functions, key=_LINE) if f.qualname.startswith(prefix)
+           and "." not in f.qualname[len(prefix):]]  # fmt: skip
+    worst = sorted(own, key=_COMPLEXITY, reverse=True)[:3]
+    names = ", ".join(f"`{f.name}` ({f.cyclomatic_complexity})" for f in worst)
+    return (f"{v.message}: the most complex methods are {names}; simplify them, or move a group of "
+            "methods with the state they share into a class of its own")  # fmt: skip
+
+
+def _lcom4_advice(v: Violation, file: FileMetrics, lines: Lines) -> str:
+    """QG007: the groups of methods, each with the attributes that hold it together."""
+    from qualitygate.metrics.classes import class_components, find_class, scan_uses
+    from qualitygate.metrics.structure import walk_structure
+
+    source = "".join(lines())
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            info = find_class(walk_structure(ast.parse(source)).classes, v.line)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        info = None
+    groups = class_components(info, scan_uses(source)) if info and info.qualname == v.symbol else []
+    count = format_number(v.value)
+    if len(groups) != v.value:  # the file changed since it was measured: no names beat wrong ones
+        return f"{v.message}: split it into {count} cohesive classes, one per group of methods that share attributes"
+    parts = "; ".join(_group_text(g.methods, g.shared) for g in groups)
+    return f"{v.message}: split it into {count} cohesive classes: {parts}"
+
+
+def _group_text(methods: tuple[str, ...], shared: tuple[str, ...]) -> str:
+    names = ", ".join(f"`{m}`" for m in methods)
+    if not shared:
+        return f"{names} (no attribute)"
+    verb = "share" if len(methods) > 1 else "uses"
+    return f"{names} {verb} " + ", ".join(f"`self.{a}`" for a in shared)
+
+
+def _cycle_advice(v: Violation, file: FileMetrics, lines: Lines) -> str:
+    """QG008: the message names the cycle and the imports that close it."""
+    return f"{v.message}: move the shared code into a third module, or import lazily inside the function that needs it"
+
+
+_NOT_FUNCTIONS: dict[Metric, Callable[[Violation, FileMetrics, Lines], str]] = {
+    Metric.WMC: _wmc_advice, Metric.LCOM4: _lcom4_advice, Metric.IMPORT_CYCLE: _cycle_advice,
+}
 
 
 Heat = Mapping[tuple[str, str], float]  # (path, function id) -> hotspot score (issue 14)
