@@ -149,6 +149,7 @@ def check(
         worse_tolerance=worse_tolerance,
         view=View(quiet=quiet, statistics=statistics, advice=not no_advice, color=color),
         stdin=source,
+        hook=from_pre_commit,
     )
     with _log_stderr(outputs):
         code = run_check(settings, paths, outputs, options)

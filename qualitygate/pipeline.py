@@ -164,6 +164,8 @@ class CheckOptions(NamedTuple):
     worse_tolerance: float = 0.0  # --worse-tolerance (issue 14)
     view: View = View()  # -q, --statistics, --no-advice, --color: the text output (issue 16)
     stdin: StdinSource | None = None  # ``check -``: measure this source instead of files (issue 16)
+    # --pre-commit: the staged files only, so no import graph (QG008 would flap with the list).
+    hook: bool = False
 
 
 DEFAULT_CHECK = CheckOptions()
@@ -188,7 +190,7 @@ def run_check(
     _warn_suppressions(files, stderr)
     base = _base_side(settings, changed, files, options, stderr) if changed is not None else None
     result = gate(settings, files, errors, changed=changed, baseline=recorded, base=base, stderr=stderr,
-                  whole=options.shard is None)  # fmt: skip
+                  whole=options.shard is None and options.stdin is None and not options.hook)  # fmt: skip
     _warn_unused(settings, result, options, stderr)
     result = add_suggestions(settings, result, options, stderr)
     write_outputs(result, outputs, stdout, report_context(settings, options.view))

@@ -205,9 +205,23 @@ def test_hook_args_must_end_with_a_double_dash(hook_repo: Path, user_repo: Path,
 
 def test_no_rule_aggregates_over_files() -> None:
     """A gate on an average over all files would flap with pre-commit's partial file lists."""
-    assert {rule.scope for rule in RULES} <= {Scope.FUNCTION, Scope.FILE}, (
+    assert {rule.scope for rule in RULES} <= {Scope.FUNCTION, Scope.CLASS, Scope.FILE}, (
         "an aggregate rule must be informational when run on a partial file list (PRE_COMMIT=1)"
     )
+    # The one rule over several files, QG008 (import cycles), does not run in the hook.
+    assert [rule.code for rule in RULES if rule.needs_graph] == ["QG008"]
+
+
+def test_the_hook_does_not_judge_import_cycles_on_the_staged_files(
+    cli: Callable[..., CliResult], project: Callable[..., Path]
+) -> None:
+    """Staging a.py alone or a.py with b.py must give one verdict: cycles need every file."""
+    root = project({"pyproject.toml": "[tool.qualitygate]\nforbid_import_cycles = true\n",
+                    "pkg/__init__.py": "", "pkg/a.py": "from pkg import b\n", "pkg/b.py": "from pkg import a\n"})  # fmt: skip
+    assert cli("check", "--no-cache", cwd=root).code == 1  # a whole run sees the cycle
+    both = cli("check", "--pre-commit", "--no-cache", "--", "pkg/a.py", "pkg/b.py", cwd=root)
+    one = cli("check", "--pre-commit", "--no-cache", "--", "pkg/a.py", cwd=root)
+    assert both.code == one.code == 0, both.out + one.out
 
 
 def test_verdict_per_file_is_the_same_for_any_file_list(
