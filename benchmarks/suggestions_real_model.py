@@ -10,8 +10,8 @@ rewrite is applied alone to a fresh copy and the whole suite runs (the target is
 verified ones).
 
 Time on 2 cores: building llama-cpp-python from source, once, about 10 minutes (--llm-venv is
-created and reused); then about 15-25 minutes per run with --max-suggestions 8 (the model
-answers in 10-60 s; each offered rewrite costs two or three runs of the covering tests).
+created and reused); then about 20-25 minutes per run with --max-suggestions 4 (attrs' prompts are
+~5,000 tokens: 1-3 minutes per answer; each offered rewrite costs two or three runs of the covering tests).
 Network: PyPI (pip) and 127.0.0.1 only. Runs the project's code (its tests), in copies under
 --workdir.
 
@@ -205,6 +205,10 @@ def _span(node: ast.stmt) -> tuple[int, int]:
     return (decorators[0].lineno if decorators else node.lineno), node.end_lineno or node.lineno
 
 
+def _is_new_def(node: ast.stmt, names: set[str | None]) -> bool:
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name not in names
+
+
 def alone(original: str, patched: str, qualname: str) -> str:
     """``original`` with only this function replaced by its rewrite and the new helpers that follow
     it in ``patched`` (qualitygate puts them right after the function, in the same block)."""
@@ -212,7 +216,7 @@ def alone(original: str, patched: str, qualname: str) -> str:
     new_body, new_index = _block_of(ast.parse(patched), qualname)
     names = {getattr(s, "name", None) for s in old_body}
     last = new_index
-    while last + 1 < len(new_body) and getattr(new_body[last + 1], "name", None) not in names:
+    while last + 1 < len(new_body) and _is_new_def(new_body[last + 1], names):
         last += 1
     old_lines, new_lines = original.splitlines(keepends=True), patched.splitlines(keepends=True)
     (old_start, old_end), (new_start, _) = _span(old_body[old_index]), _span(new_body[new_index])
@@ -296,8 +300,9 @@ def _parser() -> argparse.ArgumentParser:
     add("--port", type=int, default=8765, help="the server's port on 127.0.0.1 (default %(default)s)")
     add("--n-ctx", type=int, default=8192, help="the model's context window; SmolLM2's is 8192, and 4096 "
         "is too small for some prompts (HTTP 400) (default %(default)s)")  # fmt: skip
-    add("--threads", type=int, default=os.cpu_count() or 1, help="the server's threads (default %(default)s)")
-    add("--max-suggestions", type=int, default=8, help="functions sent to the model (default %(default)s)")
+    add("--threads", type=int, default=max(1, (os.cpu_count() or 1) - 1), help="the server's threads; llama.cpp "
+        "slows down many times over when its threads share cores with others (default %(default)s)")  # fmt: skip
+    add("--max-suggestions", type=int, default=4, help="functions sent to the model (default %(default)s)")
     add("--complexity-threshold", type=int, help="QG001 threshold in the copy (default: qualitygate's)")
     add("--cognitive-threshold", type=int, help="QG002 threshold in the copy (default: qualitygate's)")
     add("--ai-timeout", type=float, default=300, help="seconds per request (default %(default)s)")

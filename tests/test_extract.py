@@ -122,12 +122,32 @@ def first_pairs(rows, wanted):
     return found
 """
 
+TEMPORARIES = """\
+def pairs(rows, limit):
+    found = []
+    queue = list(rows)
+    unused = 0
+    while queue:
+        head = queue.pop()
+        if head > limit:
+            low, high = head - limit, head + limit
+            if low % 2:
+                found.append((low, high))
+            else:
+                unused += 1
+    total = 0
+    total += len(found)
+    return found, total
+"""
+
 CASES = [
     (ACCUMULATE, "process", Metric.CYCLOMATIC, "process(*args)"),
     (ACCUMULATE, "process", Metric.COGNITIVE, "process(*args)"),
     (METHOD, "Box.method", Metric.CYCLOMATIC, "Box().method(*args)"),
     (METHOD, "Box.build", Metric.COGNITIVE, "Box.build(*args)"),
     (LOOP_CARRIED, "streak", Metric.COGNITIVE, "streak(*args)"),
+    (TEMPORARIES, "pairs", Metric.COGNITIVE, "pairs(*args)"),
+    (TEMPORARIES, "pairs", Metric.CYCLOMATIC, "pairs(*args)"),
 ]
 
 
@@ -139,8 +159,23 @@ def test_extracted_functions_behave_the_same(source: str, symbol: str, metric: M
     rng = random.Random(13)
     for _ in range(300):
         rows = [rng.randint(-5, 12) for _ in range(rng.randint(0, 9))]
-        arguments = (rows, rng.randint(-3, 10)) if symbol in ("process", "first_pairs") else (rows,)
+        arguments = (rows, rng.randint(-3, 10)) if symbol in ("process", "first_pairs", "pairs") else (rows,)
         assert _run(source, call, arguments) == _run(done.source, call, arguments), (rows, done.source)
+
+
+def test_names_the_block_binds_before_reading_stay_inside_and_augmented_ones_come_in() -> None:
+    """``low, high`` are set before they are read: the helper's own. ``unused += 1`` reads it
+    (an augmented assignment reads first), so it is passed in and given back, though nothing else
+    reads it."""
+    import ast
+
+    from qualitygate.suggestions.flow import flow
+
+    func = ast.parse(TEMPORARIES).body[0]
+    block = func.body[3].body[1]  # type: ignore[attr-defined]  # if head > limit:
+    moved = flow(func, block)  # type: ignore[arg-type]
+    assert moved.params == ("head", "limit", "found", "unused")
+    assert moved.returns == ("unused",)
 
 
 def test_a_break_inside_a_loop_of_the_block_moves_with_it() -> None:
@@ -158,10 +193,10 @@ def test_a_break_inside_a_loop_of_the_block_moves_with_it() -> None:
 
 def test_the_helper_takes_what_it_reads_and_gives_back_what_is_read_later() -> None:
     done = _extract(ACCUMULATE, "process")
-    assert done.flow.params == ("row", "limit", "seen", "total")
+    assert done.flow.params == ("row", "limit", "total", "seen")
     assert done.flow.returns == ("total",)
-    assert "        total = _process_row(row, limit, seen, total)\n" in done.source
-    assert "\n\n\ndef _process_row(row, limit, seen, total):\n    if row > limit:\n" in done.source
+    assert "        total = _process_row(row, limit, total, seen)\n" in done.source
+    assert "\n\n\ndef _process_row(row, limit, total, seen):\n    if row > limit:\n" in done.source
     assert done.source.endswith("    return total\n") or "    return total\n\n" in done.source
 
 

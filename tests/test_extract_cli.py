@@ -63,7 +63,7 @@ def test_without_ai_or_tests_the_patch_is_offered_unverified(repo: Path, cli) ->
     assert result.out.startswith("diff --git a/mod.py b/mod.py\n")
     (repo / "fix.patch").write_text(result.out)
     assert _git(repo, "apply", "--check", "fix.patch").returncode == 0
-    assert "extract the block at line 6 into `_tally_row(row, kept, total)` -> total" in result.err
+    assert "extract the block at line 6 into `_tally_row(row, total, kept)` -> total" in result.err
     assert "QG002 measured 3 here and 2 in the helper, as the advice predicted" in result.err
     assert "unverified: metrics re-measured, static checks passed; behaviour unchecked (no tests were run)" in result.err
     assert "only the deterministic extractions are offered" in result.err
