@@ -368,3 +368,25 @@ def test_the_projects_tests_verify_or_reject_a_rewrite(
         assert "`clamp_sum`: the project's tests fail with it (1 failed;" in result.err
         assert "0 offered (0 verified), 1 rejected" in result.err
     assert (root / "tests" / "test_mod.py").read_text(encoding="utf-8") == TEST_FILE
+
+
+def test_targets_within_reach_of_one_or_two_extractions_go_first() -> None:
+    """Issue 13, target choice: a 300-line monster, or a value three times its threshold, waits
+    behind every offender a rewrite could plausibly fix, whatever their excess."""
+    from qualitygate.gate.rules import Thresholds, evaluate
+    from qualitygate.metrics.analyze import measure_source
+    from qualitygate.metrics.options import MetricOptions
+    from qualitygate.models import GateResult
+    from qualitygate.suggestions.ai import select_targets
+
+    def branchy(name: str, branches: int, padding: int = 0) -> str:
+        body = "".join(f"    if x == {i}:\n        return {i}\n" for i in range(branches))
+        return f"def {name}(x):\n{body}" + "    y = 0\n" * padding + "    return -1\n\n\n"
+
+    source = branchy("monster", 14, padding=300) + branchy("far", 40) + branchy("near", 12)
+    file = measure_source(source, "m.py", MetricOptions())
+    violations = evaluate(file, Thresholds(complexity_threshold=10, cognitive_complexity_threshold=1000))
+    result = GateResult(files=(file,), violations=tuple(violations), errors=())
+    picked = [t.function.name for t in select_targets(result, lambda path: source, limit=3)]
+    assert picked == ["near", "monster", "far"] or picked == ["near", "far", "monster"]
+    assert picked[0] == "near"  # CC 13 <= 3 x 10 and 27 lines: the only one within reach

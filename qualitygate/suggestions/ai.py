@@ -62,11 +62,27 @@ class Tally:
         return f"{text}; {self.sent} sent, {self.cached} from the cache"
 
 
+# Target choice (issue 13): a request is worth its tokens when one or two extractions can bring
+# the function under its threshold. Each extraction takes a block out, so a value past REACH
+# times the threshold, or a function past MONSTER_LINES lines, goes after every other offender.
+REACH = 3.0
+MONSTER_LINES = 300
+
+
+def within_reach(v: Violation) -> bool:
+    """Whether a rewrite could plausibly fix ``v``: not a monster, not far past a ceiling."""
+    if v.end_line - v.line + 1 > MONSTER_LINES:
+        return False
+    higher_is_worse = RULES_BY_CODE[v.rule].higher_is_worse
+    return not higher_is_worse or not v.threshold or v.value <= REACH * v.threshold
+
+
 def _function_violations(result: GateResult, heat: Heat | None) -> dict[tuple[str, str, int], list[Violation]]:
-    """Function violations grouped per function, the worst function (and violation) first, the
-    hottest first with ``hotspot_advice``."""
+    """Function violations grouped per function: those within reach first, then the worst
+    function (and violation) first, the hottest first with ``hotspot_advice``."""
     groups: dict[tuple[str, str, int], list[Violation]] = {}
-    for v in hottest_first(worst_first(result.violations), heat):
+    ranked = hottest_first(worst_first(result.violations), heat)
+    for v in sorted(ranked, key=lambda v: not within_reach(v)):  # stable: the order above stays
         rule = RULES_BY_CODE[v.rule]
         # A rewrite cannot be verified to raise coverage, so QG005 is never sent (issue 14).
         if rule.scope is Scope.FUNCTION and not rule.needs_coverage:
