@@ -21,6 +21,7 @@ from qualitygate.suggestions.breakdown import CostSummary, StatementCost, statem
 from qualitygate.suggestions.flow import Flow, FunctionNode, Unmovable, flow
 from qualitygate.suggestions.patch import find_function, parse_module, replace_function
 from qualitygate.suggestions.rules import Split, best_split
+from qualitygate.suggestions.scope import class_names, module_classes
 
 # How the advice scores a block for each rule: (what leaves the function, what the helper gets).
 _SCORES: dict[Metric, tuple[Callable[[CostSummary], int], Callable[[CostSummary], int]]] = {
@@ -174,17 +175,10 @@ def _binds(node: ast.AST) -> list[str]:
 
 def _bases_known(tree: ast.Module, klass: ast.ClassDef) -> None:
     """Refuse a class whose bases (at any depth) are defined outside this module: their names
-    cannot be checked, and the helper could override one of them."""
-    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
-    pending, seen = [klass], set()
-    while pending:
-        current = pending.pop()
-        for base in current.bases:
-            if isinstance(base, ast.Name) and base.id in classes and base.id not in seen:
-                seen.add(base.id)
-                pending.append(classes[base.id])
-            elif not (isinstance(base, ast.Name) and base.id == "object"):
-                raise Unmovable(f"the base class `{ast.unparse(base)}` is defined elsewhere: its names cannot be checked")
+    cannot be checked, and the helper could override one of them (the AI rewrites' own check)."""
+    _, unknown = class_names(klass, module_classes(tree))
+    if unknown:
+        raise Unmovable(f"{unknown[0]} cannot be checked")
 
 
 def _hint(block: ast.stmt) -> str:

@@ -34,7 +34,7 @@ def locate(tree: ast.Module, qualname: str, index: int) -> tuple[FunctionNode, a
     return same[index] if index < len(same) else None
 
 
-def _classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
+def module_classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
     """The module's top-level classes by name (inside ``if``/``try`` too; the last one wins)."""
     found: dict[str, ast.ClassDef] = {}
     for node in ast.walk(tree):
@@ -43,7 +43,7 @@ def _classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
     return found
 
 
-def _class_names(cls: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> tuple[set[str], list[str]]:
+def class_names(cls: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> tuple[set[str], list[str]]:
     """Names bound in ``cls`` and in its bases defined in this module; the bases not looked at."""
     names: set[str] = set()
     unknown: list[str] = []
@@ -85,7 +85,7 @@ def check_shadowing(tree: ast.Module, scope: ast.AST, helpers: Iterable[Function
     module = bound_names(tree.body)
     unknown: list[str] = []
     if isinstance(scope, ast.ClassDef):
-        taken, unknown = _class_names(scope, _classes(tree))
+        taken, unknown = class_names(scope, module_classes(tree))
     elif isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
         taken = {n.id for n in ast.walk(scope) if isinstance(n, ast.Name)} | bound_names(scope.body) | module
     else:
@@ -104,7 +104,7 @@ def _check_name(name: str, scope: ast.AST, taken: set[str], tree: ast.Module) ->
     if isinstance(scope, ast.ClassDef):
         if name.startswith("__") and name.endswith("__"):
             raise Rejected(f"helper `{name}` is a special method name")
-        clash = _subclass_clash(scope, _classes(tree), name)
+        clash = _subclass_clash(scope, module_classes(tree), name)
         if clash:
             raise Rejected(f"helper `{name}` is overridden by the subclass `{clash}`")
 
