@@ -5,12 +5,14 @@ import os
 import signal
 import sys
 
+from qualitygate.collector import collect_less_often
 from qualitygate.errors import EXIT_USAGE, Terminated
 
 
 def main() -> int:
     """Run the command line and return its exit code, once the report is really written."""
     _forget_working_folder()
+    collect_less_often()
     from qualitygate.cli import run
 
     signal.signal(signal.SIGTERM, _terminate)  # stopped as Ctrl-C stops it: workers too

@@ -8,6 +8,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from qualitygate.collector import collect_less_often
 from qualitygate.metrics.analyze import MetricOptions, measure_file
 from qualitygate.models import AnalysisError, FileMetrics
 
@@ -52,6 +53,7 @@ def _worker_init() -> None:
     # Ctrl-C and SIGTERM are the parent's to handle (it stops the workers; no traceback from each).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    collect_less_often()  # inherited through fork; set again for other start methods
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
