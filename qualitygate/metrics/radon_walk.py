@@ -285,6 +285,15 @@ def _children(node: ast.AST) -> list[Any]:
     return found
 
 
+def decision_points(body: list[ast.stmt]) -> int:
+    """radon's cyclomatic decision points of ``body`` as a function's whole body (its complexity
+    minus the function's 1), without the Halstead reports ``radon_metrics`` also makes: the advice
+    asks this of every block of its worst offenders."""
+    cc = _Complexity()
+    _Walker(True).walk(body[_docstring(body):], cc, _Halstead(context=None))
+    return cc.decisions
+
+
 def radon_metrics(tree: ast.Module, count_asserts: bool = True) -> RadonMetrics:
     """radon's ``total_complexity``, ``h_visit_ast(tree).total`` and per-function numbers;
     ``count_asserts=False`` gives radon's ``no_assert=True`` complexities."""

@@ -128,10 +128,9 @@ def cognitive_of(body: list[ast.stmt]) -> int:
 
 def decisions_of(body: list[ast.stmt]) -> int:
     """Cyclomatic decision points of ``body`` (radon's complexity minus the function's 1)."""
-    from qualitygate.metrics.radon_walk import radon_metrics  # loads radon: only when measuring
+    from qualitygate.metrics.radon_walk import decision_points  # loads radon: only when measuring
 
-    module, func = _as_function(body)
-    return radon_metrics(module).complexity[func] - 1
+    return decision_points(body or [ast.Pass()])
 
 
 def here_cost(node: ast.stmt, depth: int) -> int:
