@@ -14,9 +14,13 @@ from qualitygate.models import AnalysisError, FileMetrics, Violation
 __all__ = ["QualityGate", "measure_source"]
 
 
-def measure_source(source: str, path: str = "<string>", *, dependencies: bool = True) -> FileMetrics:
-    """Every metric of ``source``; raises SyntaxError when it does not parse."""
-    return _measure_source(source, path, MetricOptions(enable_dependency_analysis=dependencies))
+def measure_source(
+    source: str, path: str = "<string>", *, dependencies: bool = True, count_asserts: bool = True
+) -> FileMetrics:
+    """Every metric of ``source``; raises SyntaxError when it does not parse. ``count_asserts``
+    as the config key: False leaves asserts out of cyclomatic complexity."""
+    options = MetricOptions(enable_dependency_analysis=dependencies, count_asserts=count_asserts)
+    return _measure_source(source, path, options)
 
 
 class QualityGate:
@@ -38,7 +42,8 @@ class QualityGate:
     ) -> tuple[bool, list[Violation | AnalysisError]]:
         """Gate one source text; a syntax error is an issue that fails, never an exception."""
         try:
-            metrics = measure_source(source, path, dependencies=self.settings.enable_dependency_analysis)
+            metrics = measure_source(source, path, dependencies=self.settings.enable_dependency_analysis,
+                                     count_asserts=self.settings.count_asserts)  # fmt: skip
         except SyntaxError as exc:
             return False, [AnalysisError(path, exc.lineno, f"syntax error: {exc.msg}")]
         found = evaluate(metrics, self.settings.thresholds, self.settings.warning_rules)

@@ -119,3 +119,43 @@ def test_tests_recipe_from_the_docs(project, cli) -> None:
     assert tests.code == 0, tests.out
     (file,) = tests.json()["files"]
     assert file["path"] == "tests/test_parse.py" and file["functions"][0]["cyclomatic_complexity"] == 1
+
+
+def test_the_python_api_gates_with_the_configs_count_asserts() -> None:
+    """``QualityGate`` measured every source with asserts counted, whatever the config said: a
+    test function of 11 asserts failed a gate configured as ruff's C901 counts."""
+    from qualitygate.api import QualityGate
+    from qualitygate.api import measure_source as api_measure
+
+    source = "def test_many(x):\n" + "".join(f"    assert x != {i}\n" for i in range(11))
+    assert api_measure(source).functions[0].cyclomatic_complexity == 12
+    assert api_measure(source, count_asserts=False).functions[0].cyclomatic_complexity == 1
+    passed, issues = QualityGate({"count_asserts": False, "maintainability_threshold": 0}).check_quality(source)
+    assert passed and not issues
+    passed, issues = QualityGate({"maintainability_threshold": 0}).check_quality(source)
+    assert not passed and [i.rule for i in issues] == ["QG001"]  # type: ignore[union-attr]
+
+
+def test_a_rewrite_is_measured_with_the_projects_count_asserts() -> None:
+    """An AI rewrite of a function whose asserts the project leaves out of CC: verified with
+    asserts counted, its 6 asserts would make CC 6 -> 8 look like a rise, and the good rewrite
+    would be rejected."""
+    from qualitygate.gate.rules import Thresholds
+    from qualitygate.models import Metric, Violation
+    from qualitygate.suggestions.verify import Target, verify
+
+    checks = "".join(f"    assert item != {i}\n" for i in range(6))
+    source = ("def pick(items, item):\n" + checks + "    if item in items:\n        return 1\n"
+              "    if item is None:\n        return 2\n    if item == 0:\n        return 3\n"
+              "    if item == 1:\n        return 4\n    if item == 2:\n        return 5\n    return 0\n")  # fmt: skip
+    options = MetricOptions(enable_dependency_analysis=False, count_asserts=False)
+    (function,) = measure_source(source, "p.py", options).functions
+    assert function.cyclomatic_complexity == 6
+    violation = Violation("QG001", Metric.CYCLOMATIC, "p.py", 1, function.end_lineno, "pick", 6, 4,
+                          "cyclomatic complexity 6 > 4")  # fmt: skip
+    rewrite = ("def pick(items, item):\n" + checks + "    if item in items:\n        return 1\n"
+               "    return {None: 2, 0: 3, 1: 4, 2: 5}.get(item, 0)\n")  # fmt: skip
+    file = measure_source(source, "p.py", options)
+    verified = verify(Target("p.py", source, file, function, 0, violation, count_asserts=False), rewrite,
+                      Thresholds(complexity_threshold=4))  # fmt: skip
+    assert verified.after.cyclomatic_complexity == 2

@@ -90,8 +90,11 @@ def _function_violations(result: GateResult, heat: Heat | None) -> dict[tuple[st
     return groups
 
 
-def select_targets(result: GateResult, text: SourceText, limit: int, heat: Heat | None = None) -> list[Target]:
-    """At most ``limit`` functions, worst first; nested ones that overlap a pick are skipped."""
+def select_targets(
+    result: GateResult, text: SourceText, limit: int, heat: Heat | None = None, count_asserts: bool = True
+) -> list[Target]:
+    """At most ``limit`` functions, worst first; nested ones that overlap a pick are skipped.
+    ``count_asserts`` is the project's setting, which the rewrites are measured with."""
     files = {f.path: f for f in result.files}
     picked: list[Target] = []
     for (path, function_id, line), found in _function_violations(result, heat).items():
@@ -103,7 +106,7 @@ def select_targets(result: GateResult, text: SourceText, limit: int, heat: Heat 
         located = _locate(file, function_id, line)
         if located is None or _overlaps_any(picked, path, located[0]):
             continue
-        picked.append(Target(path, source, file, located[0], located[1], found[0]))
+        picked.append(Target(path, source, file, located[0], located[1], found[0], count_asserts))
     return picked
 
 
@@ -229,13 +232,14 @@ def run_ai(
     limits: tuple[int, ThresholdsFor],
     log: Log,
     heat: Heat | None = None,
+    count_asserts: bool = True,
 ) -> tuple[list[Accepted], Tally]:
     """Ask about the worst functions (the hottest first, given ``heat``), ask again about each
     rejected answer with its reason, and keep the answers that pass the checks."""
     limit, thresholds = limits
     tally = Tally()
     pending: list[tuple[Target, Request]] = []
-    for target in select_targets(result, text, limit, heat):
+    for target in select_targets(result, text, limit, heat, count_asserts):
         try:
             pending.append((target, _request(target, result, advice)))
         except Rejected as exc:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from qualitygate.errors import UsageError
-from qualitygate.metrics.analyze import MetricOptions, measure_source
+from qualitygate.metrics.analyze import measure_source
 from qualitygate.models import GateResult, Suggestion
 from qualitygate.store.atomic import write_atomic
 from qualitygate.suggestions.ai import Accepted
@@ -54,8 +54,7 @@ class FileRewrite:
 def _rebase(accepted: Accepted, current: str, context: SuggestContext) -> Accepted:
     """The same target in the file as earlier rewrites left it (lines moved, metrics did not)."""
     target = accepted.target
-    options = MetricOptions(enable_dependency_analysis=False, count_asserts=context.settings.count_asserts)
-    file = measure_source(current, target.path, options)
+    file = measure_source(current, target.path, target.options)
     same = [f for f in file.functions if f.qualname == target.function.qualname]
     if len(same) <= target.index:
         raise Rejected("the function is gone after an earlier rewrite")

@@ -169,7 +169,8 @@ def ai_rewrites(
     asker = Asker(client, cache, settings.ai.concurrency)
     limits = (settings.max_suggestions, context.thresholds)
     try:
-        accepted, tally = run_ai(result, advice, files.editable_text, asker, limits, out.note, context.heat)
+        accepted, tally = run_ai(result, advice, files.editable_text, asker, limits, out.note, context.heat,
+                                 settings.count_asserts)  # fmt: skip
     finally:
         cache.save()
         client.close()

@@ -24,7 +24,6 @@ SHOWN = ("cognitive_complexity", "cyclomatic_complexity", "length", "maintainabi
 
 # An existing violation elsewhere may get this much worse (relative) before the rewrite is vetoed.
 TOLERANCE = 0.05
-_OPTIONS = MetricOptions(enable_dependency_analysis=False)
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,14 @@ class Target:
     function: FunctionMetrics
     index: int  # which def with this qualname (a property's getter and setter share one)
     violation: Violation  # the failure the rewrite must reduce
+    # The project's count_asserts: the rewrite is measured as the file was, or a project that
+    # leaves asserts out of CC would see the rewrite's asserts as new decisions (issue 15).
+    count_asserts: bool = True
+
+    @property
+    def options(self) -> MetricOptions:
+        """The metric options to measure the rewritten file with."""
+        return MetricOptions(enable_dependency_analysis=False, count_asserts=self.count_asserts)
 
 
 @dataclass(frozen=True)
@@ -127,7 +134,7 @@ def code_only(source: str) -> str:
 
 
 def _value_on_code(target: Target, source: str) -> float:
-    file = measure_source(code_only(source), target.path, _OPTIONS)
+    file = measure_source(code_only(source), target.path, target.options)
     return float(getattr(_function_in(file, target), target.violation.metric.value))
 
 
@@ -220,7 +227,7 @@ def verify(target: Target, code: str, thresholds: Thresholds) -> Verified:
     check_signature(original, rewrite)
     source = replace_function(module, target.function.qualname, target.index, [rewrite, *helpers])
     evidence = check_static(target, tree, [rewrite, *helpers], source)
-    new_file = measure_source(source, target.path, _OPTIONS)
+    new_file = measure_source(source, target.path, target.options)
     after = check_metrics(target, new_file, thresholds, source)
     return Verified(source, target.function, after, tuple(h.name.value for h in helpers), evidence)
 
