@@ -15,6 +15,10 @@ _TRY_STAR = getattr(ast, "TryStar", None)
 if _TRY_STAR is not None:
     _BLOCKS = (*_BLOCKS, _TRY_STAR)
 _ASSIGNS = (ast.Assign, ast.AugAssign, ast.AnnAssign)  # what makes an instance attribute (issue 15)
+# The walk dispatches on exact types (ast.parse makes no subclasses): one set lookup per statement.
+_BLOCK_KINDS = frozenset(_BLOCKS)
+_ASSIGN_KINDS = frozenset(_ASSIGNS)
+_DEFINITION_KINDS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom})
 
 
 @dataclass(frozen=True)
@@ -108,27 +112,26 @@ class _Walker:
         """Walk statements; return the deepest block nesting reached below ``depth``."""
         deepest = depth
         for stmt in stmts:
-            deepest = max(deepest, self.stmt(stmt, scope, in_class, depth))
+            kind = type(stmt)  # most statements (calls, returns...) are none of the kinds below
+            if kind in _BLOCK_KINDS:
+                # A def under a block (`if`, `try`, `with`...) of a class body is a method (issue 15).
+                deepest = max(deepest, self.block(stmt, scope, in_class, depth))
+            elif kind in _ASSIGN_KINDS:
+                self.assignment(stmt, in_class)  # type: ignore[arg-type]
+            elif kind in _DEFINITION_KINDS:
+                self.definition(stmt, scope, in_class)
         return deepest
 
-    def stmt(self, stmt: ast.stmt, scope: str, in_class: bool, depth: int) -> int:
+    def definition(self, stmt: ast.stmt, scope: str, in_class: bool) -> None:
+        """A def, a class or an import."""
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if not _is_overload_stub(stmt):
                 self.function(stmt, scope, in_class)
-            return depth
-        if isinstance(stmt, ast.ClassDef):
+        elif isinstance(stmt, ast.ClassDef):
             self.class_body(stmt, scope)
-            return depth
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             self.result.imports.extend(_import_names(stmt))
             self.result.import_records.append(_import_record(stmt, stmt.lineno <= self.typing_end))
-            return depth
-        if isinstance(stmt, _BLOCKS):
-            # A def under a block (`if`, `try`, `with`...) of a class body is a method (issue 15).
-            return self.block(stmt, scope, in_class, depth)
-        if isinstance(stmt, _ASSIGNS):
-            self.assignment(stmt, in_class)
-        return depth
 
     def class_body(self, node: ast.ClassDef, scope: str) -> None:
         outer, outer_method = self.klass, self.method
