@@ -221,6 +221,9 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path: Path) -> None:
         # --no-cache: a cache an earlier test left would make the run end before the signal.
         [sys.executable, "-m", "qualitygate", "check", str(STDLIB), "-j", "2", "--no-cache", "-f", "json:/dev/null"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(),
+        # A shell's background job (`.ci/run &`) starts with SIGINT ignored, and a child inherits
+        # that: Python then installs no Ctrl-C handler and the signal would be lost.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     time.sleep(1.5)  # long enough to be inside the pool; the whole run takes several seconds
     proc.send_signal(signal.SIGINT)
