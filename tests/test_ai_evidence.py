@@ -359,8 +359,8 @@ def test_the_projects_tests_verify_or_reject_a_rewrite(
         assert s["evidence"] == {"static": "ok", "tests": "passed", "tests_ran": 1,
                                  "tests_selected": "1 module that imports it", "replayed_calls": 1,
                                  "differences": 0}  # fmt: skip
-        assert ("verified: metrics re-measured, static checks passed, 1 covering test passed on a "
-                "patched copy; 1 recorded call equal") in s["text"]  # fmt: skip
+        assert ("verified: metrics re-measured, static checks passed, 1 test from 1 module that "
+                "imports it passed on a patched copy; 1 recorded call equal") in s["text"]  # fmt: skip
         applied = cli("suggest", "mod.py", "--no-extract", "--apply", cwd=root)
         assert "applied 1 rewrite to mod.py" in applied.err
     else:

@@ -87,8 +87,8 @@ def test_apply_unverified_writes_it_and_the_file_measures_as_predicted(repo: Pat
 def test_passing_tests_that_name_the_function_verify_it_and_apply_writes_it(repo: Path, cli) -> None:
     _with_tests(repo, TEST)
     result = cli("suggest", "mod.py", "--no-cache", "--apply", cwd=repo)
-    assert ("verified: metrics re-measured, static checks passed, 1 covering test passed on a patched "
-            "copy; 2 recorded calls equal") in result.err  # fmt: skip
+    assert ("verified: metrics re-measured, static checks passed, 1 test from 1 module that imports "
+            "it passed on a patched copy; 2 recorded calls equal") in result.err  # fmt: skip
     assert "applied 1 extraction to mod.py" in result.err
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=repo,
                           capture_output=True, text=True, check=False)  # fmt: skip

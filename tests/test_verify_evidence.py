@@ -126,8 +126,8 @@ def test_only_the_test_modules_that_import_it_run(project, cli, tmp_path: Path) 
     root = project({"p/pyproject.toml": CONFIG, "p/mod.py": MODULE, "p/tests/test_mod.py": TEST,
                     "p/tests/test_unrelated.py": UNRELATED.format(marker=marker)}) / "p"  # fmt: skip
     result = _suggest(cli, root)
-    assert ("verified: metrics re-measured, static checks passed, 1 covering test passed on a "
-            "patched copy; 2 recorded calls equal") in result.err  # fmt: skip
+    assert ("verified: metrics re-measured, static checks passed, 1 test from 1 module that "
+            "imports it passed on a patched copy; 2 recorded calls equal") in result.err  # fmt: skip
     assert not marker.exists()
 
 
@@ -213,7 +213,7 @@ def test_an_equivalent_rewrite_is_verified_with_its_replayed_calls(
     assert s["evidence"] == {"static": "ok", "tests": "passed", "tests_ran": 2,
                              "tests_selected": "1 module that imports it", "replayed_calls": 2,
                              "differences": 0}  # fmt: skip
-    assert "2 covering tests passed on a patched copy; 2 recorded calls equal" in s["text"]
+    assert "2 tests from 1 module that imports it passed on a patched copy; 2 recorded calls equal" in s["text"]
 
 
 METHOD = """\
@@ -246,7 +246,8 @@ def test_a_method_replays_with_the_state_of_self(project, cli) -> None:
     root = project({"pyproject.toml": CONFIG, "mod.py": METHOD, "tests/test_mod.py": METHOD_TEST})
     result = _suggest(cli, root)
     assert "into `_add_row(row, total)` -> total" in result.err
-    assert ("1 covering test passed on a patched copy; 1 recorded call equal; not checked: 1 call "
+    assert ("1 test from 1 module that imports it passed on a patched copy; 1 recorded call equal; "
+            "not checked: 1 call "
             "with arguments that cannot be copied") in result.err  # fmt: skip
 
 
@@ -257,4 +258,5 @@ def test_the_words_and_pairs_of_replayed_evidence() -> None:
                                       "tests_selected": "3 modules that import it",
                                       "replayed_calls": 230, "differences": 0}  # fmt: skip
     assert describe(evidence.pairs()) == ("verified: metrics re-measured, static checks passed, 14 "
-                                          "covering tests passed on a patched copy; 230 recorded calls equal")  # fmt: skip
+                                          "tests from 3 modules that import it passed on a patched copy; "
+                                          "230 recorded calls equal")  # fmt: skip

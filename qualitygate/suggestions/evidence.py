@@ -70,11 +70,13 @@ def describe(pairs: EvidencePairs) -> str:
 
 
 def _tests_words(found: dict[str, str | int]) -> str:
-    """``14 covering tests passed on a patched copy; 230 recorded calls equal``."""
+    """``14 tests from 2 modules that import it passed on a patched copy; 230 recorded calls
+    equal``. Which tests ran is said as it was chosen (by imports): "covering" would claim a
+    coverage measurement that was never made."""
     ran, selected = int(found.get("tests_ran", 0)), str(found.get("tests_selected", ""))
     tests = f"{ran} of the project's tests"
     if " that import" in selected:
-        tests = f"{ran} covering test{'s' * (ran != 1)}"
+        tests = f"{ran} test{'s' * (ran != 1)} from {selected}"
     elif selected == "all (verify_command)" and not ran:  # its output gave no count
         tests = "the verify_command"
     calls = int(found.get("replayed_calls", 0))

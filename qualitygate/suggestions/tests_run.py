@@ -41,7 +41,7 @@ class Plan(NamedTuple):
     """How the project's tests run (``verify_command``, ``verify_timeout``)."""
 
     command: tuple[str, ...]
-    default: bool  # pytest's own command: the covering test files are chosen and calls recorded
+    default: bool  # pytest's own command: the test files that import the module are chosen, calls recorded
     timeout: float
     roots: tuple[str, ...]  # the source roots, to name the changed module
 
