@@ -159,3 +159,33 @@ def test_a_rewrite_is_measured_with_the_projects_count_asserts() -> None:
     verified = verify(Target("p.py", source, file, function, 0, violation, count_asserts=False), rewrite,
                       Thresholds(complexity_threshold=4))  # fmt: skip
     assert verified.after.cyclomatic_complexity == 2
+
+
+# CC 6 without its 8 asserts: they sit in a `with` block beside one `if`, then four more `if`s.
+GUARDED = ("def f(x, y):\n    with x:\n" + "".join(f"        assert y != {i}\n" for i in range(8))
+           + "        if y:\n            y -= 1\n"
+           + "".join(f"    if x == {i}:\n        y += 1\n" for i in range(4)) + "    return y\n")  # fmt: skip
+
+
+@pytest.mark.parametrize("count_asserts", [True, False])
+def test_statement_decisions_add_up_to_the_gates_cc_either_way(count_asserts: bool) -> None:
+    """The advice's blocks count decisions as the gate does: with ``count_asserts = false`` the
+    `with` block holds 1 decision, not 9 (its asserts are not decisions there)."""
+    from qualitygate.suggestions.rules import function_breakdown
+
+    options = MetricOptions(enable_dependency_analysis=False, count_asserts=count_asserts)
+    (func,) = measure_source(GUARDED, "m.py", options).functions
+    costs = function_breakdown(GUARDED.splitlines(keepends=True), func, count_asserts)
+    assert costs is not None
+    top = [c for c in costs if c.top]
+    assert sum(c.decisions for c in top) + 1 == func.cyclomatic_complexity == (14 if count_asserts else 6)
+    assert top[0].decisions == (9 if count_asserts else 1)
+
+
+def test_cli_advice_with_count_asserts_false_does_not_count_asserts_in_a_block(project, cli) -> None:
+    root = project({"m.py": GUARDED, "pyproject.toml": "[tool.qualitygate]\ncount_asserts = false\n"
+                    "complexity_threshold = 3\nmaintainability_threshold = 0\n"})  # fmt: skip
+    for args in (["--no-cache"], [], []):  # fresh; into the cache; from the cache's breakdowns
+        result = cli("check", ".", *args, cwd=root)
+        advice = next(line for line in result.out.splitlines() if "suggestion: cyclomatic complexity 6 > 3" in line)
+        assert "the most in the `with` at line 2 (1)" in advice, (args, advice)

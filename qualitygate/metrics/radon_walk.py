@@ -299,12 +299,12 @@ def _children(node: ast.AST) -> list[Any]:
     return found
 
 
-def decision_points(body: list[ast.stmt]) -> int:
+def decision_points(body: list[ast.stmt], count_asserts: bool = True) -> int:
     """radon's cyclomatic decision points of ``body`` as a function's whole body (its complexity
     minus the function's 1), without the Halstead reports ``radon_metrics`` also makes: the advice
     asks this of every block of its worst offenders."""
     cc = _Complexity()
-    _Walker(True).walk(body[_docstring(body):], cc, _Halstead(context=None))
+    _Walker(count_asserts).walk(body[_docstring(body):], cc, _Halstead(context=None))
     return cc.decisions
 
 

@@ -126,11 +126,12 @@ def cognitive_of(body: list[ast.stmt]) -> int:
     return cognitive_complexities(module)[func]
 
 
-def decisions_of(body: list[ast.stmt]) -> int:
-    """Cyclomatic decision points of ``body`` (radon's complexity minus the function's 1)."""
+def decisions_of(body: list[ast.stmt], count_asserts: bool = True) -> int:
+    """Cyclomatic decision points of ``body`` (radon's complexity minus the function's 1);
+    ``count_asserts`` as the project's setting of that name."""
     from qualitygate.metrics.radon_walk import decision_points  # loads radon: only when measuring
 
-    return decision_points(body or [ast.Pass()])
+    return decision_points(body or [ast.Pass()], count_asserts)
 
 
 def here_cost(node: ast.stmt, depth: int) -> int:
@@ -204,9 +205,10 @@ class _Costing:
     runs on every violation of every check.
     """
 
-    def __init__(self, lines: Sequence[str] | None) -> None:
+    def __init__(self, lines: Sequence[str] | None, count_asserts: bool = True) -> None:
         self.found: list[StatementCost] = []
         self.lines = lines  # the file's source lines, when known: a cheap test for zero cost
+        self.count_asserts = count_asserts  # the project's: asserts are decisions only when counted
 
     def _zero(self, node: ast.stmt) -> bool:
         """Whether a simple statement surely scores nothing (most do: x = f(y))."""
@@ -240,13 +242,13 @@ class _Costing:
             alone = cognitive_of([node])
             structures = here_cost(node, 1) - alone
         return StatementCost(node, depth, top, alone + depth * structures, alone, structures,
-                             decisions_of([node]), boolean_operators(node))  # fmt: skip
+                             decisions_of([node], self.count_asserts), boolean_operators(node))  # fmt: skip
 
     def _block(self, node: ast.stmt, depth: int, top: bool) -> StatementCost:
         shell = hollow(node)
         alone = cognitive_of([shell])
         structures = here_cost(shell, 1) - alone
-        decisions, operators = decisions_of([shell]), boolean_operators(shell)
+        decisions, operators = decisions_of([shell], self.count_asserts), boolean_operators(shell)
         for statements, extra in blocks(node):
             for child in self.body(statements, depth + extra, False):
                 alone += _at(child, extra)
@@ -262,12 +264,14 @@ def _at(cost: StatementCost, level: int) -> int:
     return cost.alone + level * cost.structures
 
 
-def statement_costs(func: FunctionNode, lines: Sequence[str] | None = None) -> list[StatementCost]:
+def statement_costs(
+    func: FunctionNode, lines: Sequence[str] | None = None, count_asserts: bool = True
+) -> list[StatementCost]:
     """Every statement of ``func`` at any depth (not inside nested defs), in source order.
 
     ``lines`` (the file's source lines) make the common zero-cost statements cheap to skip.
     """
-    costing = _Costing(lines)
+    costing = _Costing(lines, count_asserts)
     costing.body(func.body, 0, True)
     return costing.found
 

@@ -47,24 +47,25 @@ class BreakdownCache:
     verdict never depends on it.
     """
 
-    def __init__(self, cache: MetricsCache, digest: Digest, warn: Warn) -> None:
-        self.cache = cache
+    def __init__(self, cache: MetricsCache, digest: Digest, warn: Warn, count_asserts: bool = True) -> None:
+        self.cache = cache  # keyed by the metric options, count_asserts among them
         self.digest = digest
         self.warn = warn
+        self.count_asserts = count_asserts
 
     def breakdown(self, file: FileMetrics, func: FunctionMetrics, lines: Lines) -> list[CostSummary] | None:
         """The function's statement costs: stored while the file's bytes are those the cache
         measured, else computed from ``lines`` (and stored when the bytes are the cache's)."""
         digest = self.digest(file.path)
         if digest is None:
-            return function_breakdown(lines(), func)
+            return function_breakdown(lines(), func, self.count_asserts)
         name = breakdown_name(func)
         stored = self.cache.breakdowns(file.path, digest).get(name)
         found = _summaries(stored) if stored is not None else None
         if stored is not None and found is None:
             self.warn(f"the cached breakdown of {func.qualname} in {file.path} is malformed; computing it again")
         if found is None:
-            found = function_breakdown(lines(), func)
+            found = function_breakdown(lines(), func, self.count_asserts)
             if found is not None:
                 self.cache.store_breakdown(file.path, digest, name, [list(s) for s in found])
         return found

@@ -54,7 +54,7 @@ def extract(source: str, path: str, func: FunctionMetrics, v: Violation, options
         raise Unmovable("it is a nested function: a helper could not reach its enclosing scope")
     tree = ast.parse(source)
     node, klass = _locate(tree, func)
-    costs = statement_costs(node, source.splitlines(keepends=True))
+    costs = statement_costs(node, source.splitlines(keepends=True), options.count_asserts)
     split = best_split([c.summary() for c in costs], v, *scores)
     if split is None:
         raise Unmovable("no block of it lowers the metric")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -121,7 +122,7 @@ def _breakdowns(context: SuggestContext, files: SourceFiles, out: Console) -> Br
     from qualitygate.suggestions.breakdown_cache import BreakdownCache
 
     cache = MetricsCache(folder, metric_options(context.settings), out.warn)
-    return BreakdownCache(cache, files.digest, out.warn)
+    return BreakdownCache(cache, files.digest, out.warn, context.settings.count_asserts)
 
 
 def _rule_advice(
@@ -129,7 +130,8 @@ def _rule_advice(
 ) -> list[Suggestion]:
     """The rule-based advice; the worst offenders' breakdowns come from the cache when unchanged."""
     cache = _breakdowns(context, files, out)
-    breakdown = cache.breakdown if cache is not None else fresh_breakdown
+    fresh = functools.partial(fresh_breakdown, count_asserts=context.settings.count_asserts)
+    breakdown = cache.breakdown if cache is not None else fresh
     try:
         return list(rule_suggestions(result, files.text, breakdown, context.heat))
     finally:

@@ -232,15 +232,18 @@ def parse_function(lines: list[str], func: FunctionMetrics) -> FunctionNode | No
     return node
 
 
-def function_breakdown(lines: list[str], func: FunctionMetrics) -> list[CostSummary] | None:
-    """Every statement's cost, freshly measured; None when the file changed since measuring."""
+def function_breakdown(lines: list[str], func: FunctionMetrics, count_asserts: bool = True) -> list[CostSummary] | None:
+    """Every statement's cost, freshly measured; None when the file changed since measuring.
+    ``count_asserts``: the project's setting, so a block's decisions add up to the gate's CC."""
     node = parse_function(lines, func)
-    return [c.summary() for c in statement_costs(node, lines)] if node else None
+    return [c.summary() for c in statement_costs(node, lines, count_asserts)] if node else None
 
 
-def fresh_breakdown(file: FileMetrics, func: FunctionMetrics, lines: Lines) -> list[CostSummary] | None:
+def fresh_breakdown(
+    file: FileMetrics, func: FunctionMetrics, lines: Lines, count_asserts: bool = True
+) -> list[CostSummary] | None:
     """The ``Breakdown`` without a cache: always computed from the file's lines."""
-    return function_breakdown(lines(), func)
+    return function_breakdown(lines(), func, count_asserts)
 
 
 def _suggestion(v: Violation, text: str) -> Suggestion:
