@@ -65,9 +65,9 @@ def computed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     fresh = breakdown_cache.function_breakdown
 
-    def counting(lines: list[str], func: Any) -> Any:
+    def counting(lines: list[str], func: Any, count_asserts: bool = True) -> Any:
         calls.append(func.qualname)
-        return fresh(lines, func)
+        return fresh(lines, func, count_asserts)
 
     monkeypatch.setattr(breakdown_cache, "function_breakdown", counting)
     return calls
