@@ -199,16 +199,14 @@ def test_decision_points_equal_radon_metrics_of_the_statements_as_a_function(pat
     """``decision_points`` skips the Halstead reports: the count must stay ``radon_metrics``'s own
     (the function's complexity minus its 1), for every statement list of every function."""
     from qualitygate.metrics.radon_walk import decision_points, radon_metrics
+    from qualitygate.suggestions.breakdown import _as_function  # the advice's own wrapper
 
     tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
     checked = 0
     for node in ast.walk(tree):
         for body in (getattr(node, name, None) for name in ("body", "orelse", "finalbody")):
             if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
-                func = ast.FunctionDef(name="f", args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[],
-                                       kw_defaults=[], defaults=[]), body=body, decorator_list=[],
-                                       returns=None, type_comment=None, lineno=1, col_offset=0)  # fmt: skip
-                module = ast.Module(body=[func], type_ignores=[])
+                module, func = _as_function(body)
                 assert decision_points(body) == radon_metrics(module).complexity[func] - 1, body[0].lineno
                 checked += 1
     assert checked  # the module body at least

@@ -2,7 +2,6 @@
 verified ones, unless ``--apply-unverified``)."""
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -32,7 +31,7 @@ from qualitygate.suggestions.pipeline import (
     ai_rewrites,
     console,
 )
-from qualitygate.suggestions.rules import fresh_breakdown, rule_suggestions
+from qualitygate.suggestions.rules import rule_suggestions
 from qualitygate.suggestions.verify import Rejected, checked
 
 
@@ -187,8 +186,7 @@ def run_suggest(
     stdout, stderr = streams
     out = console(stderr, context.settings.ai, context.env)
     files = SourceFiles(context.settings.max_file_bytes)
-    fresh = functools.partial(fresh_breakdown, count_asserts=context.settings.count_asserts)
-    advice = rule_suggestions(result, files.text, fresh)
+    advice = rule_suggestions(result, files.text, count_asserts=context.settings.count_asserts)
     for s in advice:
         stderr.write(f"{s.path}:{s.line}: {s.rule} {s.qualname or '(file)'}: {s.text}\n")
     if not result.violations:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import codecs
-import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 from qualitygate.config import AISettings, Settings, metric_options
 from qualitygate.metrics.source import SourceError, decode
 from qualitygate.models import GateResult, Suggestion, SuggestionKind
-from qualitygate.suggestions.rules import Heat, fresh_breakdown, rule_suggestions
+from qualitygate.suggestions.rules import Heat, rule_suggestions
 
 if TYPE_CHECKING:  # the AI modules load libcst: imported only when AI is enabled
     from qualitygate.suggestions.ai import Accepted, Tally, ThresholdsFor
@@ -130,10 +129,9 @@ def _rule_advice(
 ) -> list[Suggestion]:
     """The rule-based advice; the worst offenders' breakdowns come from the cache when unchanged."""
     cache = _breakdowns(context, files, out)
-    fresh = functools.partial(fresh_breakdown, count_asserts=context.settings.count_asserts)
-    breakdown = cache.breakdown if cache is not None else fresh
+    breakdown = cache.breakdown if cache is not None else None
     try:
-        return list(rule_suggestions(result, files.text, breakdown, context.heat))
+        return list(rule_suggestions(result, files.text, breakdown, context.heat, context.settings.count_asserts))
     finally:
         if cache is not None:
             cache.save()

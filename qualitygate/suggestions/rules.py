@@ -375,14 +375,17 @@ def hottest_first(violations: list[Violation], heat: Heat | None) -> list[Violat
 
 
 def rule_suggestions(
-    result: GateResult, read: SourceReader, breakdown: Breakdown = fresh_breakdown,
-    heat: Heat | None = None,
+    result: GateResult, read: SourceReader, breakdown: Breakdown | None = None,
+    heat: Heat | None = None, count_asserts: bool = True,
 ) -> tuple[Suggestion, ...]:
     """Advice for every violation (errors and warnings), in the order of the violations.
 
     ``breakdown`` gives the statement costs of the worst offenders (the breakdown cache passes one
-    that reuses them from disk); ``heat`` (hotspot scores) puts the places that change first.
+    that reuses them from disk; by default they are computed with the project's ``count_asserts``);
+    ``heat`` (hotspot scores) puts the places that change first.
     """
+    if breakdown is None:
+        breakdown = functools.partial(fresh_breakdown, count_asserts=count_asserts)
     files = {f.path: f for f in result.files}
     # By excess alone: errors and warnings get the detailed advice alike.
     worst = hottest_first(worst_first(result.violations, errors_first=False), heat)
