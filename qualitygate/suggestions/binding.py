@@ -12,7 +12,7 @@ import ast
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from qualitygate.suggestions.names import names_in
+from qualitygate.suggestions.names import imported, names_in
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _TRIES: tuple[type[ast.stmt], ...] = (ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
@@ -33,11 +33,6 @@ def captures(pattern: ast.AST) -> list[str]:
     return [n.name for n in ast.walk(pattern) if isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name]
 
 
-def imported(node: ast.Import | ast.ImportFrom) -> list[str]:
-    """The names an import binds (a star import binds none that can be named)."""
-    return [alias.asname or alias.name.split(".")[0] for alias in node.names if alias.name != "*"]
-
-
 def definite(stmt: ast.stmt) -> list[str]:
     """Names a statement that ran to its end surely bound (a loop may not run; a context
     manager may swallow its body's exception, so only its ``as`` names count)."""
@@ -47,7 +42,7 @@ def definite(stmt: ast.stmt) -> list[str]:
         target, value = stmt.target, getattr(stmt, "value", None)
         return [target.id] if isinstance(target, ast.Name) and value is not None else []
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        return imported(stmt)
+        return list(imported(stmt))
     if isinstance(stmt, (ast.With, ast.AsyncWith)):
         return with_names(stmt)
     return [stmt.name] if isinstance(stmt, _SCOPES) else []
@@ -117,9 +112,7 @@ class _Scan:
         if kind is ast.Match:
             self._match(stmt, bound)  # type: ignore[arg-type]
             return bound
-        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id not in bound:
-            self.exposed.add(stmt.target.id)  # ``x += 1`` reads x first
-        self.read([stmt], bound)
+        self.read([stmt], bound)  # ``x += 1`` reads x first: Names.visit_AugAssign records the load
         return bound | set(definite(stmt))
 
     def _loop(self, stmt: ast.For | ast.AsyncFor | ast.While, bound: Bound) -> Bound:

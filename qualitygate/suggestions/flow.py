@@ -16,11 +16,10 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from qualitygate.suggestions.binding import definite, entered, exposed_reads
-from qualitygate.suggestions.names import Names, Unmovable, names_in
+from qualitygate.suggestions.names import LOOPS, Names, Unmovable, names_in
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-_LOOPS = (ast.For, ast.While)
 class Flow(NamedTuple):
     """A helper's interface: the names it takes, in order of first use, and the names it gives back."""
 
@@ -54,7 +53,7 @@ def locate(func: FunctionNode, block: ast.stmt) -> Place:
     in_loop = in_try = False
     for parent, field, index, body in path:
         bound.update(entered(parent, field))
-        in_loop = in_loop or (isinstance(parent, _LOOPS) and field == "body")
+        in_loop = in_loop or (isinstance(parent, LOOPS) and field == "body")
         # A context manager may swallow an exception, as an except clause does.
         in_try = in_try or isinstance(parent, (ast.Try, getattr(ast, "TryStar", ast.Try), ast.With))
         for stmt in body[:index]:

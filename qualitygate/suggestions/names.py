@@ -5,8 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_LOOPS = (ast.For, ast.While)
+LOOPS = (ast.For, ast.While)
 # Statements and expressions whose effect is tied to the function they are written in.
 _TIED: dict[type[ast.AST], str] = {
     ast.Return: "returns from the function",
@@ -75,7 +74,7 @@ class Names(ast.NodeVisitor):
         if self.block:
             self._check(node)
         self.stores.extend(_bound_here(node, self.block))
-        if isinstance(node, _LOOPS):
+        if isinstance(node, LOOPS):
             self._loop(node)
             return
         super().generic_visit(node)
@@ -104,13 +103,15 @@ class Names(ast.NodeVisitor):
 def _bound_here(node: ast.AST, block: bool) -> list[str]:
     """Names bound by ``node`` other than through a Name: imports, except clauses, match captures."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return list(_imported(node, block))
+        return list(imported(node, block))
     name = getattr(node, "rest" if isinstance(node, ast.MatchMapping) else "name", None)
     bound = isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar, ast.MatchMapping))
     return [name] if bound and name else []
 
 
-def _imported(node: ast.Import | ast.ImportFrom, block: bool) -> Iterator[str]:
+def imported(node: ast.Import | ast.ImportFrom, block: bool = False) -> Iterator[str]:
+    """The names an import binds; a star import binds none that can be named (with ``block``,
+    it cannot move: Unmovable)."""
     for alias in node.names:
         if alias.name == "*":
             if block:
