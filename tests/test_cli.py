@@ -225,7 +225,15 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path: Path) -> None:
         # that: Python then installs no Ctrl-C handler and the signal would be lost.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
-    time.sleep(1.5)  # long enough to be inside the pool; the whole run takes several seconds
+    # Inside the pool: once both workers exist, and a moment after, so the signal never lands
+    # while the parent is forking them (an at-fork hook would swallow it). A fixed 1.5 s sleep
+    # hit that window on a loaded machine.
+    from .test_processes import _children
+
+    deadline = time.monotonic() + 30
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (out, err)
