@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Any
 
 from qualitygate.metrics.notebook import Cells, cell_line, notebook_cells
@@ -34,6 +35,17 @@ from qualitygate.models import (
 )
 
 SCHEMA_VERSION = 1
+
+# A file entry's encoder. orjson encodes the stdlib's file entries (7 MB) in 0.017 s where the json
+# module's C encoder takes 0.082 s: 0.065 s, 3% of a cold run, all of it in the serial tail after
+# the pool (2026-12-04). Its text equals json.dumps's on every entry of that report
+# (tests/test_serialize.py). It would write a NaN or an infinity as null, so an entry holding one
+# goes to the json module, as does anything orjson refuses; so does every entry without orjson
+# (PyPy has no wheel of it).
+try:
+    import orjson
+except ImportError:  # installed with qualitygate on CPython
+    orjson = None  # type: ignore[assignment]
 
 
 def _flat(record: RawMetrics | Halstead | FixedOffender) -> dict[str, Any]:
@@ -199,6 +211,25 @@ def _functions(items: list[dict[str, Any]]) -> tuple[FunctionMetrics, ...]:
 def encode(value: Any) -> str:
     """Compact JSON as every report writes it (``indent`` would fall back to the slow encoder)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_file(file: FileMetrics) -> str:
+    """``encode(file_to_dict(file))``: the same text, by orjson when it writes that text."""
+    data = file_to_dict(file)
+    if orjson is not None and _all_finite(file):
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:  # e.g. an int past 64 bits: the json module writes it
+            pass
+    return encode(data)
+
+
+def _all_finite(file: FileMetrics) -> bool:
+    """Whether the entry's floats are all finite (a NaN or an infinity makes their sum one; so
+    may an overflow, which only sends the entry to the json module)."""
+    floats = file.maintainability_index + sum(file.halstead[2:])
+    floats += sum(f.maintainability_index + f.halstead_volume + f.halstead_volume_complete for f in file.functions)
+    return math.isfinite(floats)
 
 
 def error_to_dict(error: AnalysisError) -> dict[str, Any]:

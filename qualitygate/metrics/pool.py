@@ -79,17 +79,45 @@ def measure_serial(jobs: Sequence[Job], options: MetricOptions, progress: Progre
     return results
 
 
-def _chunks(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
-    # Biggest files first, dealt round-robin, so no worker is left with all the large ones.
-    def size(job: Job) -> int:
-        try:
-            return job[0].stat().st_size
-        except OSError:
-            return 0
+def _size(job: Job) -> int:
+    try:
+        return job[0].stat().st_size
+    except OSError:
+        return 0
 
-    ordered = sorted(jobs, key=size, reverse=True)
-    count = max(1, min(len(ordered), workers * 8))
-    return [ordered[i::count] for i in range(count)]
+
+# Guided scheduling: each chunk holds about 1/GUIDED of the bytes still to be dealt per worker,
+# so chunks shrink as the work runs out: at most 1/LARGEST of all the bytes per worker (the size
+# every chunk had before; a chunk's results travel as one message), at least 1/SMALLEST.
+GUIDED, LARGEST, SMALLEST = 2, 8, 32
+
+
+def _chunks(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
+    """Biggest files first, in chunks that shrink toward the end.
+
+    Each worker takes the next chunk when it is done with one, so the run ends when the last chunk
+    does. With 16 equal chunks, one of the two workers of a cold stdlib run sat idle at the end for
+    0.05-0.17 s (mean 0.11 s over 3 runs, 5% of the run) while the other finished its chunk; with
+    these 21 chunks, for 0.00-0.03 s (5 runs; 2026-12-04, each worker's chunk times recorded).
+    """
+    sized = sorted(((_size(job), index) for index, job in enumerate(jobs)), reverse=True)
+    remaining = sum(size for size, _ in sized)
+    ceiling, floor = remaining / (LARGEST * workers), remaining / (SMALLEST * workers)
+    chunks: list[list[Job]] = []
+    chunk: list[Job] = []
+    budget = 0.0
+    for size, index in sized:
+        if not chunk:
+            budget = min(max(remaining / (GUIDED * workers), floor), ceiling)
+        chunk.append(jobs[index])
+        budget -= size
+        remaining -= size
+        if budget <= 0:
+            chunks.append(chunk)
+            chunk = []
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
 def _run_pool(jobs: Sequence[Job], options: MetricOptions, workers: int,

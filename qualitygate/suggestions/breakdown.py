@@ -25,6 +25,7 @@ _SCORING = (ast.BoolOp, ast.IfExp, ast.Lambda, ast.comprehension, ast.Assert, as
 # The keywords those need; a statement whose lines hold none of them scores 0 (strings and
 # comments only cause a needless check).
 _MAY_SCORE = re.compile(r"\b(?:and|or|if|lambda|for|assert|def|class)\b")
+_BOOLEAN_WORD = re.compile(r"\b(?:and|or)\b")
 
 _NO_ARGUMENTS = ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
 
@@ -210,10 +211,16 @@ class _Costing:
         self.lines = lines  # the file's source lines, when known: a cheap test for zero cost
         self.count_asserts = count_asserts  # the project's: asserts are decisions only when counted
 
-    def _zero(self, node: ast.stmt) -> bool:
+    def _text(self, node: ast.stmt) -> str | None:
+        """The statement's source lines, when the file's lines are known."""
+        if self.lines is None:
+            return None
+        return "".join(self.lines[node.lineno - 1 : node.end_lineno or node.lineno])
+
+    @staticmethod
+    def _zero(node: ast.stmt, text: str | None) -> bool:
         """Whether a simple statement surely scores nothing (most do: x = f(y))."""
-        if self.lines is not None:
-            text = "".join(self.lines[node.lineno - 1 : node.end_lineno or node.lineno])
+        if text is not None:
             return _MAY_SCORE.search(text) is None
         return not any(isinstance(n, _SCORING) for n in ast.walk(node))
 
@@ -231,7 +238,8 @@ class _Costing:
         return cost
 
     def _leaf(self, node: ast.stmt, depth: int, top: bool) -> StatementCost:
-        if self._zero(node):
+        text = self._text(node)
+        if self._zero(node, text):
             return StatementCost(node, depth, top, 0, 0, 0, 0, 0)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # A nested def adds its score plus (level + 1) per structure; scored alone it would
@@ -240,9 +248,12 @@ class _Costing:
             structures, alone = twice - once, 2 * once - twice
         else:
             alone = cognitive_of([node])
-            structures = here_cost(node, 1) - alone
+            # Each structure that grows with nesting adds at least 1 alone: none when alone is 0.
+            structures = here_cost(node, 1) - alone if alone else 0
+        # No `and` or `or` word in its lines: no boolean operator (the walk would find none).
+        operators = boolean_operators(node) if text is None or _BOOLEAN_WORD.search(text) else 0
         return StatementCost(node, depth, top, alone + depth * structures, alone, structures,
-                             decisions_of([node], self.count_asserts), boolean_operators(node))  # fmt: skip
+                             decisions_of([node], self.count_asserts), operators)  # fmt: skip
 
     def _block(self, node: ast.stmt, depth: int, top: bool) -> StatementCost:
         shell = hollow(node)
