@@ -194,6 +194,24 @@ def test_bottom_up_costs_equal_scoring_each_statement_alone(path: Path) -> None:
                 assert (c.here, c.alone, c.decisions) == direct, (f.qualname, c.line)
 
 
+@pytest.mark.parametrize("path", stdlib_files()[::25], ids=lambda p: p.name)
+def test_structures_counted_while_scoring_equal_scoring_one_level_deeper(path: Path) -> None:
+    """``cognitive_parts`` reads the structures off the engine's walk; the definition is what one
+    more nesting level adds (``here_cost(node, 1)`` minus the score alone), a second walk of a
+    different tree. Equal for every statement and block shell of every function (not defs)."""
+    from qualitygate.suggestions.breakdown import cognitive_parts, hollow
+
+    source = path.read_text(encoding="utf-8", errors="replace")
+    checked = 0
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.stmt) and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            for statement in (node, hollow(node)):
+                alone = cognitive_of([statement])
+                assert cognitive_parts([statement]) == (alone, here_cost(statement, 1) - alone), node.lineno
+                checked += 1
+    assert checked
+
+
 @pytest.mark.parametrize("path", stdlib_files()[:40:4], ids=lambda p: p.name)
 def test_decision_points_equal_radon_metrics_of_the_statements_as_a_function(path: Path) -> None:
     """``decision_points`` skips the Halstead reports: the count must stay ``radon_metrics``'s own

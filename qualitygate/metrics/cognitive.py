@@ -318,6 +318,14 @@ if hasattr(ast, "TryStar"):  # `except*` is Python 3.11+; the project supports 3
     _HANDLERS[ast.TryStar] = _Walker.visit_try
 
 
+def scores_and_structures(tree: ast.AST) -> tuple[dict[ast.AST, int], int]:
+    """``cognitive_complexities(tree)``, and how many increments of the functions at its top level
+    carry a nesting bonus: each of those grows by one when the functions sit one level deeper."""
+    walker = _Walker()
+    walker.visit(tree, 0)
+    return walker.scores, walker.frame.structures
+
+
 def cognitive_complexities(tree: ast.AST) -> dict[ast.AST, int]:
     """Return the cognitive complexity of every (async) function definition in ``tree``.
 

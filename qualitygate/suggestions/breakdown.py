@@ -121,10 +121,18 @@ def cognitive_of(body: list[ast.stmt]) -> int:
     The engine's own visitor scores it (nothing is re-implemented): increments of statements at
     one level add up, so scoring statements alone splits a function's score between them.
     """
-    from qualitygate.metrics.cognitive import cognitive_complexities  # not on a warm run (cache)
+    return cognitive_parts(body)[0]
+
+
+def cognitive_parts(body: list[ast.stmt]) -> tuple[int, int]:
+    """``cognitive_of(body)`` and its structures: the increments that grow by one per nesting
+    level, as the engine's visitor counts them while it scores (``here_cost(node, 1)`` minus the
+    score, for a statement that is not a def, without a second walk)."""
+    from qualitygate.metrics.cognitive import scores_and_structures  # not on a warm run (cache)
 
     module, func = _as_function(body)
-    return cognitive_complexities(module)[func]
+    scores, structures = scores_and_structures(module)
+    return scores[func], structures
 
 
 def decisions_of(body: list[ast.stmt], count_asserts: bool = True) -> int:
@@ -247,9 +255,7 @@ class _Costing:
             once, twice = here_cost(node, 1), here_cost(node, 2)
             structures, alone = twice - once, 2 * once - twice
         else:
-            alone = cognitive_of([node])
-            # Each structure that grows with nesting adds at least 1 alone: none when alone is 0.
-            structures = here_cost(node, 1) - alone if alone else 0
+            alone, structures = cognitive_parts([node])
         # No `and` or `or` word in its lines: no boolean operator (the walk would find none).
         operators = boolean_operators(node) if text is None or _BOOLEAN_WORD.search(text) else 0
         return StatementCost(node, depth, top, alone + depth * structures, alone, structures,
@@ -257,8 +263,7 @@ class _Costing:
 
     def _block(self, node: ast.stmt, depth: int, top: bool) -> StatementCost:
         shell = hollow(node)
-        alone = cognitive_of([shell])
-        structures = here_cost(shell, 1) - alone
+        alone, structures = cognitive_parts([shell])
         decisions, operators = decisions_of([shell], self.count_asserts), boolean_operators(shell)
         for statements, extra in blocks(node):
             for child in self.body(statements, depth + extra, False):
