@@ -17,7 +17,7 @@ from qualitygate.gate.suppressions import apply as apply_suppressions
 from qualitygate.gate.suppressions import unused as unused_suppressions
 from qualitygate.gate.suppressions import warnings as suppression_warnings
 from qualitygate.gate.thresholds import PathThresholds
-from qualitygate.measure import StdinSource, measure, measure_stdin
+from qualitygate.measure import StdinSource, Workers, measure, measure_stdin
 from qualitygate.models import AnalysisError, FileMetrics, GateResult, Violation
 from qualitygate.outputs import View
 from qualitygate.outputs.write import OutputSpec, report_context, write_outputs
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from qualitygate.gate.baseline import Baseline
     from qualitygate.gate.delta import DeltaOptions
     from qualitygate.gate.diff import ChangedCode
+    from qualitygate.suggestions.breakdowns import Mapper
     from qualitygate.suggestions.pipeline import SuggestContext
 
 
@@ -183,16 +184,18 @@ def run_check(
     # Looked up per call, not bound at import: tests and embedders swap sys.stdout.
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     changed, recorded = adoption_inputs(settings, options)
-    if options.stdin is not None:
-        files, errors = measure_stdin(settings, options.stdin)
-    else:
-        files, errors = measure(settings, paths, stderr, use_cache=options.use_cache, shard=options.shard)
-    _warn_suppressions(files, stderr)
-    base = _base_side(settings, changed, files, options, stderr) if changed is not None else None
-    result = gate(settings, files, errors, changed=changed, baseline=recorded, base=base, stderr=stderr,
-                  whole=options.shard is None and options.stdin is None and not options.hook)  # fmt: skip
-    _warn_unused(settings, result, options, stderr)
-    result = add_suggestions(settings, result, options, stderr)
+    with Workers() as workers:  # the measuring pool, kept for the advice's breakdowns
+        if options.stdin is not None:
+            files, errors = measure_stdin(settings, options.stdin)
+        else:
+            files, errors = measure(settings, paths, stderr, use_cache=options.use_cache, shard=options.shard,
+                                    workers=workers)  # fmt: skip
+        _warn_suppressions(files, stderr)
+        base = _base_side(settings, changed, files, options, stderr) if changed is not None else None
+        result = gate(settings, files, errors, changed=changed, baseline=recorded, base=base, stderr=stderr,
+                      whole=options.shard is None and options.stdin is None and not options.hook)  # fmt: skip
+        _warn_unused(settings, result, options, stderr)
+        result = add_suggestions(settings, result, options, stderr, workers.map)
     write_outputs(result, outputs, stdout, report_context(settings, options.view))
     if settings.track_history and options.shard is None and options.stdin is None:  # not the whole project
         record_history(settings, result, stderr)
@@ -214,23 +217,24 @@ def _warn_unused(settings: Settings, result: GateResult, options: CheckOptions, 
         print(line, file=stderr)
 
 
-def _suggest_context(settings: Settings, use_cache: bool) -> SuggestContext:
+def _suggest_context(settings: Settings, use_cache: bool, mapper: Mapper = map) -> SuggestContext:
     from qualitygate.suggestions.pipeline import SuggestContext
 
     thresholds = PathThresholds(settings.thresholds, settings.overrides, settings.root)
-    return SuggestContext(settings, thresholds.for_path, os.environ, use_cache)
+    return SuggestContext(settings, thresholds.for_path, os.environ, use_cache, mapper=mapper)
 
 
 def add_suggestions(
-    settings: Settings, result: GateResult, options: CheckOptions, stderr: TextIO
+    settings: Settings, result: GateResult, options: CheckOptions, stderr: TextIO, mapper: Mapper = map
 ) -> GateResult:
-    """Advice after the verdict (issue 6): rule-based always, AI on request; the verdict stays."""
+    """Advice after the verdict (issue 6): rule-based always, AI on request; the verdict stays.
+    ``mapper`` computes the worst offenders' breakdowns (the measuring pool's map, in ``check``)."""
     if not result.violations:
         return result
     from qualitygate.suggestions.pipeline import check_suggestions
 
     use_ai = settings.suggest if options.suggest is None else options.suggest
-    context = _suggest_context(settings, options.use_cache)
+    context = _suggest_context(settings, options.use_cache, mapper)
     return replace(result, suggestions=check_suggestions(result, context, use_ai, stderr))
 
 

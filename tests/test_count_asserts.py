@@ -171,7 +171,7 @@ GUARDED = ("def f(x, y):\n    with x:\n" + "".join(f"        assert y != {i}\n" 
 def test_statement_decisions_add_up_to_the_gates_cc_either_way(count_asserts: bool) -> None:
     """The advice's blocks count decisions as the gate does: with ``count_asserts = false`` the
     `with` block holds 1 decision, not 9 (its asserts are not decisions there)."""
-    from qualitygate.suggestions.rules import function_breakdown
+    from qualitygate.suggestions.breakdowns import function_breakdown
 
     options = MetricOptions(enable_dependency_analysis=False, count_asserts=count_asserts)
     (func,) = measure_source(GUARDED, "m.py", options).functions

@@ -1,14 +1,27 @@
-"""How the pool deals files to its workers: biggest first, in chunks that shrink toward the end."""
+"""How the pool deals files to its workers (biggest first, in chunks that shrink toward the end),
+and how it serves the advice after measuring."""
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from qualitygate.metrics.pool import LARGEST, SMALLEST, _chunks, _size, measure_all, measure_serial
+from qualitygate.metrics.pool import (
+    LARGEST,
+    SMALLEST,
+    Pool,
+    _chunks,
+    _size,
+    measure_all,
+    measure_serial,
+)
 from qualitygate.models import FileMetrics
 
-from .conftest import STDLIB, stdlib_files
+from .conftest import STDLIB, CliResult, stdlib_files
 
 
 def _jobs(paths: list[Path]) -> list[tuple[Path, str]]:
@@ -63,3 +76,58 @@ def test_the_pool_measures_what_the_serial_path_measures() -> None:
     pooled = sorted(measure_all(jobs, options, 2), key=lambda o: o.path)
     serial = sorted(measure_serial(jobs, options, None), key=lambda o: o.path)
     assert pooled == serial and sum(isinstance(o, FileMetrics) for o in pooled) > 50
+
+
+def _pid(_: object) -> int:
+    return os.getpid()
+
+
+def test_the_pool_stays_open_for_map_after_measuring() -> None:
+    """What measuring started serves ``map`` (the advice's breakdowns) on the same workers."""
+    from qualitygate.metrics.options import MetricOptions
+
+    jobs = _jobs(stdlib_files(limit_bytes=40_000)[:20])
+    with Pool(2) as pool:
+        assert pool.map(_pid, [1, 2]) == [os.getpid()] * 2  # no pool yet: here
+        pool.measure(jobs, MetricOptions())
+        pids = set(pool.map(_pid, range(40)))
+        assert os.getpid() not in pids and 1 <= len(pids) <= 2
+    assert pool.map(_pid, [1, 2]) == [os.getpid()] * 2  # closed: here again
+
+
+def test_a_few_files_start_no_pool_and_map_runs_here() -> None:
+    from qualitygate.metrics.options import MetricOptions
+
+    with Pool(2) as pool:
+        pool.measure(_jobs(stdlib_files()[:3]), MetricOptions())
+        assert pool.map(_pid, range(5)) == [os.getpid()] * 5
+
+
+def test_check_computes_the_worst_offenders_breakdowns_on_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., CliResult]
+) -> None:
+    """A parallel check parses and costs its worst offenders on the measuring pool's workers,
+    and advises exactly as a serial one (-j 1) does."""
+    from qualitygate.suggestions import breakdowns
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    for path in stdlib_files(limit_bytes=60_000)[:30]:
+        shutil.copy(path, root / f"{path.parent.name}_{path.name}")
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    real = breakdowns.function_breakdown
+
+    def recording(lines: list[str], func: Any, count_asserts: bool = True) -> Any:
+        (seen / f"{os.getpid()}-{func.qualname}-{func.lineno}").touch()  # forked workers inherit this
+        return real(lines, func, count_asserts)
+
+    monkeypatch.setattr(breakdowns, "function_breakdown", recording)
+    args = ("check", ".", "-f", "json", "--no-cache", "--complexity-threshold", "4", "--cognitive-threshold", "4")
+    parallel = cli(*args, "-j", "2", cwd=root)
+    pids = {int(name.split("-")[0]) for name in os.listdir(seen)}
+    assert len(os.listdir(seen)) >= 20 and os.getpid() not in pids  # computed on the workers
+    serial = cli(*args, "-j", "1", cwd=root)
+    assert parallel.code == serial.code == 1
+    assert parallel.json()["suggestions"] == serial.json()["suggestions"]
+    assert any("decision points" in s["text"] for s in parallel.json()["suggestions"])

@@ -22,7 +22,8 @@ from qualitygate.suggestions.breakdown import (
     here_cost,
     statement_costs,
 )
-from qualitygate.suggestions.rules import brief_advice, parse_function, rule_suggestions
+from qualitygate.suggestions.breakdowns import parse_function
+from qualitygate.suggestions.rules import brief_advice, rule_suggestions
 
 from .conftest import SCHEMAS, CliResult, stdlib_files
 

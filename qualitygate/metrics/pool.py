@@ -7,14 +7,20 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from qualitygate.collector import collect_less_often
 from qualitygate.metrics.analyze import MetricOptions, measure_file
 from qualitygate.models import AnalysisError, FileMetrics
 
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
 Outcome = FileMetrics | AnalysisError
 Job = tuple[Path, str]
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Below this many files a pool costs more than it saves (and pre-commit often passes one file).
 MIN_FILES_FOR_POOL = 8
@@ -120,42 +126,97 @@ def _chunks(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
     return chunks
 
 
-def _run_pool(jobs: Sequence[Job], options: MetricOptions, workers: int,
-              progress: Progress | None, results: list[Outcome]) -> None:  # fmt: skip
-    """Fill ``results`` from a process pool; Ctrl-C stops the workers at once."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+class Pool:
+    """One command's worker processes: started by the first ``measure`` with files enough for a
+    pool, kept open for ``map`` (the advice's breakdowns: measuring leaves them idle), stopped by
+    ``close``. Ctrl-C stops them at once."""
 
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-    try:
-        futures = [pool.submit(_measure_chunk, chunk, options) for chunk in _chunks(jobs, workers)]
-        for future in as_completed(futures):
-            results.extend(future.result())
-            if progress:
-                progress(len(results), len(jobs))
-    except KeyboardInterrupt:
-        # The executor has no terminate(); without it, exit waits for every queued chunk.
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+    def __init__(self, workers: int) -> None:
+        self.workers = min(workers, WORKERS_PER_CPU * default_workers())
+        self._executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self.close(stop=kind is not None)
+
+    def measure(self, jobs: Sequence[Job], options: MetricOptions, progress: Progress | None = None) -> list[Outcome]:
+        """Measure every job; the order of the result is unspecified (the gate sorts)."""
+        workers = min(self.workers, len(jobs))
+        if workers <= 1 or len(jobs) < MIN_FILES_FOR_POOL:
+            return measure_serial(jobs, options, progress)
+        from concurrent.futures.process import BrokenProcessPool
+
+        results: list[Outcome] = []
+        try:
+            self._fill(jobs, options, workers, progress, results)
+        except (OSError, BrokenProcessPool, ImportError) as exc:
+            # No pool here (no /dev/shm, a sandbox) or a worker died: finish the rest serially.
+            print(f"qualitygate: process pool unavailable ({exc}); measuring serially", file=sys.stderr)
+            self.close(stop=True)
+            done = {r.path for r in results}
+            results.extend(measure_serial([job for job in jobs if job[1] not in done], options, None))
+        return results
+
+    def _fill(self, jobs: Sequence[Job], options: MetricOptions, workers: int,
+              progress: Progress | None, results: list[Outcome]) -> None:  # fmt: skip
+        from concurrent.futures import as_completed
+
+        executor = self._started(workers)
+        try:
+            futures = [executor.submit(_measure_chunk, chunk, options) for chunk in _chunks(jobs, workers)]
+            for future in as_completed(futures):
+                results.extend(future.result())
+                if progress:
+                    progress(len(results), len(jobs))
+        except KeyboardInterrupt:
+            self.close(stop=True)
+            raise
+
+    def _started(self, workers: int) -> ProcessPoolExecutor:
+        if self._executor is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+        return self._executor
+
+    def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``function`` of each item, in order: on the workers when measuring started them (a
+        module-level function, as the executor pickles it), else in this process."""
+        executor = self._executor
+        if executor is None or len(items) < 2:
+            return [function(item) for item in items]
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return list(executor.map(function, items))
+        except KeyboardInterrupt:
+            self.close(stop=True)
+            raise
+        except (OSError, BrokenProcessPool):  # a worker died: the same work here
+            self.close(stop=True)
+            return [function(item) for item in items]
+
+    def close(self, stop: bool = False) -> None:
+        """Let the workers finish and exit; ``stop``: end them now (Ctrl-C, an error)."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if stop:
+            # The executor has no terminate(); without it, exit waits for every queued chunk.
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.terminate()
+            executor.shutdown(wait=False, cancel_futures=True)
+        else:
+            executor.shutdown()
 
 
 def measure_all(
-    jobs: Sequence[Job], options: MetricOptions, workers: int, progress: Progress | None = None
+    jobs: Sequence[Job], options: MetricOptions, workers: int | Pool, progress: Progress | None = None
 ) -> list[Outcome]:
-    """Measure every job; the order of the result is unspecified (the gate sorts)."""
-    workers = min(workers, WORKERS_PER_CPU * default_workers(), len(jobs))
-    if workers <= 1 or len(jobs) < MIN_FILES_FOR_POOL:
-        return measure_serial(jobs, options, progress)
-    from concurrent.futures.process import BrokenProcessPool
-
-    results: list[Outcome] = []
-    try:
-        _run_pool(jobs, options, workers, progress, results)
-    except (OSError, BrokenProcessPool, ImportError) as exc:
-        # No pool here (no /dev/shm, a sandbox) or a worker died: finish the rest serially.
-        print(f"qualitygate: process pool unavailable ({exc}); measuring serially", file=sys.stderr)
-        done = {r.path for r in results}
-        results.extend(measure_serial([job for job in jobs if job[1] not in done], options, None))
-    return results
+    """Measure every job with ``workers`` processes, or on an open ``Pool`` that stays open."""
+    if isinstance(workers, Pool):
+        return workers.measure(jobs, options, progress)
+    with Pool(workers) as pool:
+        return pool.measure(jobs, options, progress)

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 from qualitygate.config import AISettings, Settings, metric_options
 from qualitygate.metrics.source import SourceError, decode
 from qualitygate.models import GateResult, Suggestion, SuggestionKind
+from qualitygate.suggestions.breakdowns import Breakdowns, Mapper
 from qualitygate.suggestions.rules import Heat, rule_suggestions
 
 if TYPE_CHECKING:  # the AI modules load libcst: imported only when AI is enabled
     from qualitygate.suggestions.ai import Accepted, Tally, ThresholdsFor
-    from qualitygate.suggestions.breakdown_cache import BreakdownCache
 
 KEY_VARIABLES = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY")
 
@@ -101,6 +101,7 @@ class SuggestContext(NamedTuple):
     env: Mapping[str, str]  # where the key and the standard OPENAI_* variables are read
     use_cache: bool = True  # --no-cache also bypasses the AI answer and breakdown caches
     heat: Heat | None = None  # hotspot scores with hotspot_advice (issue 14): the hottest first
+    mapper: Mapper = map  # computes the worst offenders' breakdowns: the measuring pool's map in a parallel run
 
 
 def _cache_folder(context: SuggestContext) -> Path | None:
@@ -112,29 +113,29 @@ def _cache_folder(context: SuggestContext) -> Path | None:
     return cache_dir(context.settings.root, context.env)
 
 
-def _breakdowns(context: SuggestContext, files: SourceFiles, out: Console) -> BreakdownCache | None:
-    """The statement breakdowns kept in the metrics cache (read on first use); None with --no-cache."""
+def _breakdowns(context: SuggestContext, files: SourceFiles, out: Console) -> Breakdowns:
+    """The statement breakdowns: kept in the metrics cache (read on first use), or with --no-cache
+    computed every time."""
+    count_asserts = context.settings.count_asserts
     folder = _cache_folder(context)
     if folder is None:
-        return None
+        return Breakdowns(count_asserts, context.mapper)
     from qualitygate.store.cache import MetricsCache
     from qualitygate.suggestions.breakdown_cache import BreakdownCache
 
     cache = MetricsCache(folder, metric_options(context.settings), out.warn)
-    return BreakdownCache(cache, files.digest, out.warn, context.settings.count_asserts)
+    return BreakdownCache(cache, files.digest, out.warn, count_asserts, context.mapper)
 
 
 def _rule_advice(
     result: GateResult, files: SourceFiles, context: SuggestContext, out: Console
 ) -> list[Suggestion]:
     """The rule-based advice; the worst offenders' breakdowns come from the cache when unchanged."""
-    cache = _breakdowns(context, files, out)
-    breakdown = cache.breakdown if cache is not None else None
+    breakdowns = _breakdowns(context, files, out)
     try:
-        return list(rule_suggestions(result, files.text, breakdown, context.heat, context.settings.count_asserts))
+        return list(rule_suggestions(result, files.text, breakdowns, context.heat, context.settings.count_asserts))
     finally:
-        if cache is not None:
-            cache.save()
+        breakdowns.save()
 
 
 def _advice_at_any_depth(
@@ -147,7 +148,8 @@ def _advice_at_any_depth(
     except RecursionError:
         from qualitygate.metrics.deep import call_with_deep_stack
 
-        return call_with_deep_stack(_rule_advice, result, files, context, out)
+        # Here, not on the pool's workers: the big stack is this process's.
+        return call_with_deep_stack(_rule_advice, result, files, context._replace(mapper=map), out)
 
 
 def ai_rewrites(

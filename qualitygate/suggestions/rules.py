@@ -21,11 +21,8 @@ from qualitygate.models import (
     Violation,
     format_number,
 )
-from qualitygate.suggestions.breakdown import (
-    CostSummary,
-    FunctionNode,
-    statement_costs,
-)
+from qualitygate.suggestions.breakdown import CostSummary
+from qualitygate.suggestions.breakdowns import Breakdowns, Found, Key, key
 
 # pylint's too-many-arguments default (max-args = 5); Sonar's S107 allows 7.
 MAX_PARAMETERS = 5
@@ -35,10 +32,8 @@ DEEP_NESTING = 3
 DOMINANT_SHARE = 3
 
 SourceReader = Callable[[str], "str | None"]
-# A function's statement breakdown, given the file, the function and a way to read the file's
-# lines (called only when the breakdown must be computed): None when the function is not there.
+# A file's lines, read only when advice needs them, and then once.
 Lines = Callable[[], list[str]]
-Breakdown = Callable[[FileMetrics, FunctionMetrics, Lines], "list[CostSummary] | None"]
 
 
 def _where(cost: CostSummary) -> str:
@@ -208,44 +203,6 @@ def file_advice(v: Violation, file: FileMetrics) -> str:
             "or move some into another module")  # fmt: skip
 
 
-def parse_function(lines: list[str], func: FunctionMetrics) -> FunctionNode | None:
-    """Re-parse only the function's own lines, at their real line numbers and columns.
-
-    Its source is indented inside a class or function; under ``if 1:`` it parses as it stands.
-    None when the file changed since it was measured: no advice beats wrong advice.
-    """
-    text = "".join(lines[func.lineno - 1 : func.end_lineno])
-    indented = text[:1] in (" ", "\t")
-    # Blank lines in front keep the real line numbers (cheaper than ast.increment_lineno).
-    padding = "\n" * (func.lineno - 1 - indented) + ("if 1:\n" if indented else "")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(padding + text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    if not tree.body:  # nothing at those lines any more: the file is shorter, or unreadable
-        return None
-    node = tree.body[0].body[0] if indented else tree.body[0]  # type: ignore[attr-defined]
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name != func.name:
-        return None
-    return node
-
-
-def function_breakdown(lines: list[str], func: FunctionMetrics, count_asserts: bool = True) -> list[CostSummary] | None:
-    """Every statement's cost, freshly measured; None when the file changed since measuring.
-    ``count_asserts``: the project's setting, so a block's decisions add up to the gate's CC."""
-    node = parse_function(lines, func)
-    return [c.summary() for c in statement_costs(node, lines, count_asserts)] if node else None
-
-
-def fresh_breakdown(
-    file: FileMetrics, func: FunctionMetrics, lines: Lines, count_asserts: bool = True
-) -> list[CostSummary] | None:
-    """The ``Breakdown`` without a cache: always computed from the file's lines."""
-    return function_breakdown(lines(), func, count_asserts)
-
-
 def _suggestion(v: Violation, text: str) -> Suggestion:
     qualname = None if v.symbol == v.path else v.symbol
     return Suggestion(SuggestionKind.RULE, v.rule, v.path, v.line, qualname, text)
@@ -285,15 +242,11 @@ def brief_advice(v: Violation, func: FunctionMetrics) -> str:
 def _file_suggestions(
     file: FileMetrics,
     violations: list[Violation],
-    read: SourceReader,
+    lines: Lines,
     detailed: set[int],
-    breakdown: Breakdown,
+    costs: Mapping[Key, Found],
 ) -> Iterator[Suggestion]:
     functions = dict(zip(map(_PLACE, file.functions), file.functions, strict=True))
-    # Read only when a breakdown must be computed, and then once.
-    lines = functools.cache(lambda: (read(file.path) or "").splitlines(keepends=True))
-
-    costs: dict[tuple[str, int], list[CostSummary] | None] = {}
     for v in violations:
         if v.metric in _NOT_FUNCTIONS:  # issue 15: a class, or an import cycle
             yield _suggestion(v, _NOT_FUNCTIONS[v.metric](v, file, lines))
@@ -302,15 +255,9 @@ def _file_suggestions(
         if func is None:
             yield _suggestion(v, file_advice(v, file))
             continue
-        if id(v) not in detailed:
-            yield _suggestion(v, brief_advice(v, func))
-            continue
-        key = (func.qualname, func.lineno)
-        if key not in costs:  # one breakdown serves every rule the function breaks
-            costs[key] = breakdown(file, func, lines)
-        found = costs[key]
-        # No breakdown (the file changed or cannot be read since measuring): the short advice,
-        # which rests on the measured metrics alone, rather than none.
+        found = costs.get(key(file, func)) if id(v) in detailed else None
+        # No breakdown (past the worst, or the file changed or cannot be read since measuring):
+        # the short advice, which rests on the measured metrics alone, rather than none.
         text = brief_advice(v, func) if found is None else function_advice(v, func, found)
         yield _suggestion(v, text)
 
@@ -375,24 +322,39 @@ def hottest_first(violations: list[Violation], heat: Heat | None) -> list[Violat
 
 
 def rule_suggestions(
-    result: GateResult, read: SourceReader, breakdown: Breakdown | None = None,
+    result: GateResult, read: SourceReader, breakdowns: Breakdowns | None = None,
     heat: Heat | None = None, count_asserts: bool = True,
 ) -> tuple[Suggestion, ...]:
     """Advice for every violation (errors and warnings), in the order of the violations.
 
-    ``breakdown`` gives the statement costs of the worst offenders (the breakdown cache passes one
-    that reuses them from disk; by default they are computed with the project's ``count_asserts``);
-    ``heat`` (hotspot scores) puts the places that change first.
+    ``breakdowns`` computes the statement costs of the worst offenders, all at once (the
+    breakdown cache reuses them from disk; by default they are computed here with the project's
+    ``count_asserts``); ``heat`` (hotspot scores) puts the places that change first.
     """
-    if breakdown is None:
-        breakdown = functools.partial(fresh_breakdown, count_asserts=count_asserts)
     files = {f.path: f for f in result.files}
     # By excess alone: errors and warnings get the detailed advice alike.
-    worst = hottest_first(worst_first(result.violations, errors_first=False), heat)
-    detailed = {id(v) for v in worst[:DETAILED_LIMIT]}  # these very objects: no hashing of fields
+    worst = hottest_first(worst_first(result.violations, errors_first=False), heat)[:DETAILED_LIMIT]
+    detailed = {id(v) for v in worst}  # these very objects: no hashing of fields
+    # Read only when advice needs them, and then once.
+    readers = {path: functools.cache(lambda path=path: (read(path) or "").splitlines(keepends=True)) for path in files}
+    wanted = _offenders(worst, files)
+    costs = (breakdowns or Breakdowns(count_asserts)).of(wanted, lambda path: readers[path]())
     found: list[Suggestion] = []
     for path, group in groupby(result.violations, key=lambda v: v.path):
         file = files.get(path)
         if file is not None:
-            found.extend(_file_suggestions(file, list(group), read, detailed, breakdown))
+            found.extend(_file_suggestions(file, list(group), readers[path], detailed, costs))
     return tuple(found)
+
+
+def _offenders(worst: list[Violation], files: Mapping[str, FileMetrics]) -> list[tuple[FileMetrics, FunctionMetrics]]:
+    """The functions the ``worst`` violations name, each once (one breakdown serves every rule)."""
+    found: dict[Key, tuple[FileMetrics, FunctionMetrics]] = {}
+    for v in worst:
+        file = files.get(v.path)
+        if file is None or v.metric in _NOT_FUNCTIONS:
+            continue
+        func = next((f for f in file.functions if _PLACE(f) == (v.symbol, v.line)), None)
+        if func is not None:
+            found.setdefault(key(file, func), (file, func))
+    return list(found.values())
