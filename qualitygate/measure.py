@@ -19,10 +19,11 @@ R = TypeVar("R")
 
 
 class Workers:
-    """The measuring pool of one command, kept open for the advice after it (``map``).
+    """Holds the measuring pool of one command, kept open for the advice after it (``map``).
 
-    Made only when files are measured, so a warm run loads no pool code (issue 5). Use it as a
-    context manager: leaving it ends the workers (at once after an error or Ctrl-C).
+    The pool itself is made only when files are measured, so a warm run loads no pool code
+    (issue 5). Use it as a context manager: leaving it ends the workers (at once after an error
+    or Ctrl-C).
     """
 
     def __init__(self) -> None:
@@ -35,7 +36,8 @@ class Workers:
         self.close(stop=kind is not None)
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        """``function`` of each item: on the pool's workers when measuring started them."""
+        """``function`` of each item: on the pool's workers when measuring started them, so it
+        must be a module-level function (the pool pickles it), and so must the items be picklable."""
         if self.pool is None:
             return [function(item) for item in items]
         return self.pool.map(function, items)
@@ -112,9 +114,11 @@ def _measure_jobs(
     from qualitygate.metrics.pool import Pool, default_workers, measure_all
 
     count = settings.jobs or default_workers()
-    pool: Pool | int = count
-    if workers is not None:  # the caller keeps it open for the advice
-        workers.pool = pool = workers.pool or Pool(count)
+    pool: Pool | int = count  # measure_all makes a pool of this many workers, and ends it
+    if workers is not None:  # the caller keeps the pool open for the advice
+        if workers.pool is None:
+            workers.pool = Pool(count)
+        pool = workers.pool
     bar = ProgressBar(stderr, len(jobs))
     outcomes = measure_all(jobs, metric_options(settings), pool, bar.update if bar.enabled else None)
     bar.close()

@@ -185,11 +185,7 @@ def run_check(
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     changed, recorded = adoption_inputs(settings, options)
     with Workers() as workers:  # the measuring pool, kept for the advice's breakdowns
-        if options.stdin is not None:
-            files, errors = measure_stdin(settings, options.stdin)
-        else:
-            files, errors = measure(settings, paths, stderr, use_cache=options.use_cache, shard=options.shard,
-                                    workers=workers)  # fmt: skip
+        files, errors = _check_measure(settings, paths, options, stderr, workers)
         _warn_suppressions(files, stderr)
         base = _base_side(settings, changed, files, options, stderr) if changed is not None else None
         result = gate(settings, files, errors, changed=changed, baseline=recorded, base=base, stderr=stderr,
@@ -200,6 +196,17 @@ def run_check(
     if settings.track_history and options.shard is None and options.stdin is None:  # not the whole project
         record_history(settings, result, stderr)
     return exit_code(result)
+
+
+def _check_measure(
+    settings: Settings, paths: Sequence[Path], options: CheckOptions, stderr: TextIO, workers: Workers
+) -> tuple[list[FileMetrics], list[AnalysisError]]:
+    """``check``'s files or standard input, measured; the pool stays in ``workers`` for the advice
+    (but not through the minutes an AI run may wait on the network)."""
+    if options.stdin is not None:
+        return measure_stdin(settings, options.stdin)
+    kept = None if _uses_ai(settings, options) else workers
+    return measure(settings, paths, stderr, use_cache=options.use_cache, shard=options.shard, workers=kept)
 
 
 def _warn_unused(settings: Settings, result: GateResult, options: CheckOptions, stderr: TextIO) -> None:
@@ -224,6 +231,11 @@ def _suggest_context(settings: Settings, use_cache: bool, mapper: Mapper = map) 
     return SuggestContext(settings, thresholds.for_path, os.environ, use_cache, mapper=mapper)
 
 
+def _uses_ai(settings: Settings, options: CheckOptions) -> bool:
+    """--suggest / --no-suggest, else the ``suggest`` key."""
+    return settings.suggest if options.suggest is None else options.suggest
+
+
 def add_suggestions(
     settings: Settings, result: GateResult, options: CheckOptions, stderr: TextIO, mapper: Mapper = map
 ) -> GateResult:
@@ -233,7 +245,7 @@ def add_suggestions(
         return result
     from qualitygate.suggestions.pipeline import check_suggestions
 
-    use_ai = settings.suggest if options.suggest is None else options.suggest
+    use_ai = _uses_ai(settings, options)
     context = _suggest_context(settings, options.use_cache, mapper)
     return replace(result, suggestions=check_suggestions(result, context, use_ai, stderr))
 

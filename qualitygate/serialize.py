@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import operator
+from itertools import chain
 from typing import Any
 
 from qualitygate.metrics.notebook import Cells, cell_line, notebook_cells
@@ -39,9 +41,9 @@ SCHEMA_VERSION = 1
 # A file entry's encoder. orjson encodes the stdlib's file entries (7 MB) in 0.017 s where the json
 # module's C encoder takes 0.082 s: 0.065 s, 3% of a cold run, all of it in the serial tail after
 # the pool (2026-12-04). Its text equals json.dumps's on every entry of that report
-# (tests/test_serialize.py). It would write a NaN or an infinity as null, so an entry holding one
-# goes to the json module, as does anything orjson refuses; so does every entry without orjson
-# (PyPy has no wheel of it).
+# (tests/test_serialize.py). An entry with a float the two spell differently (a NaN, an infinity,
+# a magnitude below 1e-4 or from 1e16: ``_spelled_alike``) goes to the json module, as does
+# anything orjson refuses, and every entry where orjson is not installed (PyPy has no wheel).
 try:
     import orjson
 except ImportError:  # installed with qualitygate on CPython
@@ -216,7 +218,7 @@ def encode(value: Any) -> str:
 def encode_file(file: FileMetrics) -> str:
     """``encode(file_to_dict(file))``: the same text, by orjson when it writes that text."""
     data = file_to_dict(file)
-    if orjson is not None and _all_finite(file):
+    if orjson is not None and _spelled_alike(file):
         try:
             return orjson.dumps(data).decode()
         except TypeError:  # e.g. an int past 64 bits: the json module writes it
@@ -224,12 +226,23 @@ def encode_file(file: FileMetrics) -> str:
     return encode(data)
 
 
-def _all_finite(file: FileMetrics) -> bool:
-    """Whether the entry's floats are all finite (a NaN or an infinity makes their sum one; so
-    may an overflow, which only sends the entry to the json module)."""
-    floats = file.maintainability_index + sum(file.halstead[2:])
-    floats += sum(f.maintainability_index + f.halstead_volume + f.halstead_volume_complete for f in file.functions)
-    return math.isfinite(floats)
+_FUNCTION_FLOATS = operator.attrgetter("maintainability_index", "halstead_volume", "halstead_volume_complete")
+
+
+def _spelled_alike(file: FileMetrics) -> bool:
+    """Whether orjson spells the entry's floats as the json module does: every one a finite
+    number, 0 or of a magnitude in [1e-4, 1e16). Outside that range the two put the exponent
+    differently (1e-07 and 1e-7, 1e+16 and 1e16), and orjson writes a NaN or an infinity as null.
+    The entry's other numbers are ints, spelled alike; only a hand-edited shard could hold a float
+    there, which might then be spelled the other way (the same number to any JSON reader)."""
+    values = [*file.halstead[2:], file.maintainability_index, *chain.from_iterable(map(_FUNCTION_FLOATS, file.functions))]
+    try:
+        if not math.isfinite(sum(values)):  # a NaN or an infinity makes the sum one (so may an overflow)
+            return False
+        magnitudes = list(map(abs, filter(None, values)))
+    except TypeError:  # not a number (a hand-edited shard): the json module writes what it is
+        return False
+    return not magnitudes or (min(magnitudes) >= 1e-4 and max(magnitudes) < 1e16)
 
 
 def error_to_dict(error: AnalysisError) -> dict[str, Any]:

@@ -60,6 +60,23 @@ def test_an_entry_holding_nan_or_infinity_is_written_as_the_json_module_writes_i
     assert written is not None and (written == value or (math.isnan(written) and math.isnan(value)))
 
 
+@pytest.mark.parametrize("value", [5.847953209920048e-06, 1e-07, 1.5e-05, 1e16, 2.5e17, 9.99e-05])
+def test_floats_the_two_spell_differently_go_to_the_json_module(value: float) -> None:
+    """orjson writes 1e-7 and 1e16 where the json module writes 1e-07 and 1e+16 (below 1e-4 and
+    from 1e16): an entry holding one is the json module's text. (An MI just above 0 is one.)"""
+    file = _with_function_mi(_measured(1)[0], value)
+    assert encode_file(file) == _json_module(file)
+    assert json.loads(encode_file(file))["functions"][0]["maintainability_index"] == value
+
+
+def test_a_hand_edited_entry_with_a_null_where_a_float_belongs_is_written_as_before() -> None:
+    """``merge`` reads shards a person may have edited: a null volume is written back as null."""
+    file = _measured(1)[0]
+    edited = replace(file, halstead=file.halstead._replace(volume=None))
+    assert encode_file(edited) == _json_module(edited)
+    assert '"volume":null' in encode_file(edited)
+
+
 def test_an_int_orjson_refuses_is_written_by_the_json_module() -> None:
     """orjson takes ints of at most 64 bits; the json module takes any (a hand-made record)."""
     file = _measured(1)[0]

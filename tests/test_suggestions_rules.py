@@ -195,6 +195,34 @@ def test_bottom_up_costs_equal_scoring_each_statement_alone(path: Path) -> None:
                 assert (c.here, c.alone, c.decisions) == direct, (f.qualname, c.line)
 
 
+TEXT_SHORTCUTS = """\
+def outer(a, b, rows):
+    @register(a and b)
+    def helper():
+        return 1
+    @dataclass(frozen=a or b)
+    class Row:
+        x: int = 0
+    squares = [i for i in rows if 1or i]
+    ratio = 1if a else 2
+    total = sum(r for r in rows)
+    return helper, Row, squares, ratio, total
+"""
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # 1or and 1if: legal, if frowned upon
+def test_the_text_shortcuts_give_what_the_walks_give() -> None:
+    """Statements whose lines hold no scoring word skip the walks: a decorator's line is the
+    def's or class's own, and a keyword right after a digit (``1or``, ``1if``) is still a word."""
+    lines = TEXT_SHORTCUTS.splitlines(keepends=True)
+    node = ast.parse(TEXT_SHORTCUTS).body[0]
+    assert isinstance(node, ast.FunctionDef)
+    with_text, walked = statement_costs(node, lines), statement_costs(node, None)
+    assert [c.summary() for c in with_text] == [c.summary() for c in walked]
+    assert [c.operators for c in with_text] == [1, 1, 1, 0, 0, 0]
+    assert [c.decisions for c in with_text][2:4] == [3, 1]  # for, if, or; the ternary
+
+
 @pytest.mark.parametrize("path", stdlib_files()[::25], ids=lambda p: p.name)
 def test_structures_counted_while_scoring_equal_scoring_one_level_deeper(path: Path) -> None:
     """``cognitive_parts`` reads the structures off the engine's walk; the definition is what one

@@ -24,8 +24,9 @@ _SCORING = (ast.BoolOp, ast.IfExp, ast.Lambda, ast.comprehension, ast.Assert, as
             ast.AsyncFunctionDef, ast.ClassDef)  # fmt: skip
 # The keywords those need; a statement whose lines hold none of them scores 0 (strings and
 # comments only cause a needless check).
-_MAY_SCORE = re.compile(r"\b(?:and|or|if|lambda|for|assert|def|class)\b")
-_BOOLEAN_WORD = re.compile(r"\b(?:and|or)\b")
+# A keyword may follow a digit with no space (``1if x else 2``, ``1or x``): not after a letter.
+_MAY_SCORE = re.compile(r"(?<![^\W\d])(?:and|or|if|lambda|for|assert|def|class)\b")
+_BOOLEAN_WORD = re.compile(r"(?<![^\W\d])(?:and|or)\b")
 
 _NO_ARGUMENTS = ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[])
 
@@ -220,10 +221,13 @@ class _Costing:
         self.count_asserts = count_asserts  # the project's: asserts are decisions only when counted
 
     def _text(self, node: ast.stmt) -> str | None:
-        """The statement's source lines, when the file's lines are known."""
+        """The statement's source lines (a def's or class's from its first decorator), when the
+        file's lines are known."""
         if self.lines is None:
             return None
-        return "".join(self.lines[node.lineno - 1 : node.end_lineno or node.lineno])
+        decorators = getattr(node, "decorator_list", None)
+        first = decorators[0].lineno if decorators else node.lineno
+        return "".join(self.lines[first - 1 : node.end_lineno or node.lineno])
 
     @staticmethod
     def _zero(node: ast.stmt, text: str | None) -> bool:

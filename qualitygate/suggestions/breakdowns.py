@@ -82,7 +82,8 @@ class Breakdowns:
     def save(self) -> None:
         """Keep what was computed (``BreakdownCache`` writes the cache; here nothing is kept)."""
 
-    def compute(self, lines: Sequence[list[str]], functions: Sequence[FunctionMetrics]) -> list[Found]:
-        """Each function's breakdown from its file's ``lines``, in order."""
-        jobs = [(text, func, self.count_asserts) for text, func in zip(lines, functions, strict=True)]
+    def compute(self, files: Sequence[list[str]], functions: Sequence[FunctionMetrics]) -> list[Found]:
+        """Each function's breakdown from the lines of its file (``files``, in the same order)."""
+        # A job needs the lines up to the function's end only (they travel to a worker).
+        jobs = [(lines[: func.end_lineno], func, self.count_asserts) for lines, func in zip(files, functions, strict=True)]
         return list(self.mapper(breakdown_job, jobs))
