@@ -335,16 +335,27 @@ def rule_suggestions(
     # By excess alone: errors and warnings get the detailed advice alike.
     worst = hottest_first(worst_first(result.violations, errors_first=False), heat)[:DETAILED_LIMIT]
     detailed = {id(v) for v in worst}  # these very objects: no hashing of fields
-    # Read only when advice needs them, and then once.
-    readers = {path: functools.cache(lambda path=path: (read(path) or "").splitlines(keepends=True)) for path in files}
-    wanted = _offenders(worst, files)
-    costs = (breakdowns or Breakdowns(count_asserts)).of(wanted, lambda path: readers[path]())
+    lines_of = _LinesOf(read)
+    costs = (breakdowns or Breakdowns(count_asserts)).of(_offenders(worst, files), lines_of)
     found: list[Suggestion] = []
     for path, group in groupby(result.violations, key=lambda v: v.path):
         file = files.get(path)
         if file is not None:
-            found.extend(_file_suggestions(file, list(group), readers[path], detailed, costs))
+            found.extend(_file_suggestions(file, list(group), functools.partial(lines_of, path), detailed, costs))
     return tuple(found)
+
+
+class _LinesOf:
+    """A file's lines by path, read only when advice needs them, and then once."""
+
+    def __init__(self, read: SourceReader) -> None:
+        self.read = read
+        self.found: dict[str, list[str]] = {}
+
+    def __call__(self, path: str) -> list[str]:
+        if path not in self.found:
+            self.found[path] = (self.read(path) or "").splitlines(keepends=True)
+        return self.found[path]
 
 
 def _offenders(worst: list[Violation], files: Mapping[str, FileMetrics]) -> list[tuple[FileMetrics, FunctionMetrics]]:
