@@ -232,3 +232,19 @@ def test_one_file_named_twice_is_measured_once(cli, tmp_path: Path) -> None:
     report = cli("check", "d", "d/../d", "d/m.py", "link.py", "-f", "json", cwd=tmp_path).json()
     assert [f["path"] for f in report["files"]] == ["d/m.py"]
     assert report["summary"]["violations"] == 2  # QG001 and QG003, counted once
+
+
+def test_real_paths_resolved_per_folder_equal_realpath(tmp_path: Path) -> None:
+    """Discovery resolves each folder once and joins the file's name (files.py, _RealPaths): the
+    same as ``os.path.realpath`` for plain files, file symlinks, symlinked folders and ``..``."""
+    from qualitygate.discovery.files import _RealPaths
+
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    (tmp_path / "d" / "e" / "a.py").write_text("x = 1\n")
+    (tmp_path / "d" / "b.py").symlink_to(tmp_path / "d" / "e" / "a.py")
+    (tmp_path / "linked").symlink_to(tmp_path / "d")
+    names = ["d/e/a.py", "d/b.py", "linked/e/a.py", "linked/b.py", "d/e/../b.py", "linked/../d/e/a.py", "d/missing.py"]
+    real = _RealPaths()
+    for name in names * 2:  # the second round is answered from resolved folders
+        path = tmp_path / name
+        assert real(path) == os.path.realpath(path), name

@@ -159,6 +159,7 @@ def discover(
     root = _absolute(root)
     found: dict[str, tuple[str, Path]] = {}  # real path -> (display path, path as given)
     errors: list[AnalysisError] = []
+    real_path = _RealPaths()
     for given in map(Path, paths):
         # Globs are relative to the project root; for a path outside it, to that path itself.
         base = root if _is_under(_absolute(given), root) or not given.is_dir() else _absolute(given)
@@ -168,10 +169,27 @@ def discover(
             else:
                 # One file is one file, however it was named (d and d/../d, a symlink to it):
                 # identity is the real path, never the printed one (issue 12).
-                _keep_one(found, os.path.realpath(path), (printable(shown), path))
+                _keep_one(found, real_path(path), (printable(shown), path))
     listed = sorted(found.values())
     names = tuple(shown for shown, _ in listed)
     return Discovered(tuple(path for _, path in listed), tuple(sorted(errors, key=lambda e: e.path)), names)
+
+
+class _RealPaths:
+    """``os.path.realpath`` of files, resolving each folder once: a file that is no symlink is
+    its folder's real path joined with its name (a stdlib run resolves 90 folders, not 734 files)."""
+
+    def __init__(self) -> None:
+        self.folders: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> str:
+        text = os.fspath(path)
+        folder, name = os.path.split(text)
+        if not name or name in (".", "..") or os.path.islink(text):
+            return os.path.realpath(text)
+        if folder not in self.folders:
+            self.folders[folder] = os.path.realpath(folder or ".")
+        return os.path.join(self.folders[folder], name)
 
 
 def _keep_one(found: dict[str, tuple[str, Path]], real: str, named: tuple[str, Path]) -> None:
