@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import operator
+from collections.abc import Callable
 from itertools import chain
 from typing import Any
 
@@ -44,10 +46,15 @@ SCHEMA_VERSION = 1
 # (tests/test_serialize.py). An entry with a float the two spell differently (a NaN, an infinity,
 # a magnitude below 1e-4 or from 1e16: ``_spelled_alike``) goes to the json module, as does
 # anything orjson refuses, and every entry where orjson is not installed (PyPy has no wheel).
-try:
-    import orjson
-except ImportError:  # installed with qualitygate on CPython
-    orjson = None  # type: ignore[assignment]
+@functools.cache
+def _orjson() -> Callable[[Any], bytes] | None:
+    """orjson's ``dumps``, imported on the first entry written: it loads zoneinfo and more
+    (5 ms), which a run without a JSON report (a pre-commit hook's text report) never needs."""
+    try:
+        from orjson import dumps
+    except ImportError:  # installed with qualitygate on CPython
+        return None
+    return dumps
 
 
 def _flat(record: RawMetrics | Halstead | FixedOffender) -> dict[str, Any]:
@@ -218,9 +225,10 @@ def encode(value: Any) -> str:
 def encode_file(file: FileMetrics) -> str:
     """``encode(file_to_dict(file))``: the same text, by orjson when it writes that text."""
     data = file_to_dict(file)
-    if orjson is not None and _spelled_alike(file):
+    dumps = _orjson()
+    if dumps is not None and _spelled_alike(file):
         try:
-            return orjson.dumps(data).decode()
+            return dumps(data).decode()
         except TypeError:  # e.g. an int past 64 bits: the json module writes it
             pass
     return encode(data)

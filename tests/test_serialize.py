@@ -31,7 +31,7 @@ def _measured(count: int) -> list[FileMetrics]:
 def test_orjson_is_installed_with_qualitygate_on_cpython() -> None:
     """pyproject.toml declares it for CPython: without it every entry takes the slow encoder."""
     if platform.python_implementation() == "CPython":
-        assert serialize.orjson is not None
+        assert serialize._orjson() is not None
 
 
 def test_file_entries_have_the_json_modules_text_on_real_code() -> None:
@@ -89,5 +89,5 @@ def test_without_orjson_the_json_module_writes_every_entry(monkeypatch: pytest.M
     """PyPy has no orjson wheel: the report is the same text, only slower to write."""
     measured = _measured(5)
     with_orjson = [encode_file(f) for f in measured]
-    monkeypatch.setattr(serialize, "orjson", None)
+    monkeypatch.setattr(serialize, "_orjson", lambda: None)
     assert [encode_file(f) for f in measured] == with_orjson == [_json_module(f) for f in measured]

@@ -188,6 +188,11 @@ _COMPLEXITY = operator.attrgetter("cyclomatic_complexity")
 _PLACE = operator.attrgetter("id", "lineno")  # how a violation names its function
 
 
+def _by_place(file: FileMetrics) -> dict[tuple[str, int], FunctionMetrics]:
+    """The file's functions by the (symbol, line) a violation names them with."""
+    return dict(zip(map(_PLACE, file.functions), file.functions, strict=True))
+
+
 def file_advice(v: Violation, file: FileMetrics) -> str:
     """The advice for a file whose maintainability index is too low."""
     size = (f"{file.raw.lloc} logical lines, total cyclomatic complexity "
@@ -246,7 +251,7 @@ def _file_suggestions(
     detailed: set[int],
     costs: Mapping[Key, Found],
 ) -> Iterator[Suggestion]:
-    functions = dict(zip(map(_PLACE, file.functions), file.functions, strict=True))
+    functions = _by_place(file)
     for v in violations:
         if v.metric in _NOT_FUNCTIONS:  # issue 15: a class, or an import cycle
             yield _suggestion(v, _NOT_FUNCTIONS[v.metric](v, file, lines))
@@ -365,7 +370,7 @@ def _offenders(worst: list[Violation], files: Mapping[str, FileMetrics]) -> list
         file = files.get(v.path)
         if file is None or v.metric in _NOT_FUNCTIONS:
             continue
-        func = next((f for f in file.functions if _PLACE(f) == (v.symbol, v.line)), None)
+        func = _by_place(file).get((v.symbol, v.line))
         if func is not None:
             found.setdefault(key(file, func), (file, func))
     return list(found.values())
